@@ -47,6 +47,7 @@ export const DeviceSummary = Type.Object({
   vpn: Type.Object({
     state: DeviceVpnState,
     vendor: Nullable(Type.String()),
+    gateway: Nullable(Type.String()),
     since: Nullable(Timestamp),
   }),
   securityKey: Type.Object({

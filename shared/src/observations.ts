@@ -44,6 +44,8 @@ export const VpnData = Type.Object(
     interface: Nullable(Str(128)),
     addresses: Type.Array(Str(64), { maxItems: 32 }),
     since: Timestamp,
+    /** the VPN concentrator this tunnel ends at (host name or address), when known */
+    gateway: Type.Optional(Nullable(Str(255))),
     gatewayRttMs: Type.Optional(Nullable(Ms)),
     changesLastHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
   },
