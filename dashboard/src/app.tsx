@@ -1,0 +1,92 @@
+import { useEffect, useState } from 'preact/hooks';
+import { fetchLatency } from './api.js';
+import { ConnectionStatusBadge } from './components/connection-status.js';
+import { LangContext, useStoreState } from './hooks.js';
+import { LANGS, type Lang, translate } from './i18n.js';
+import { CHART_BUCKET_SEC, CHART_MINUTES } from './latency.js';
+import { DeviceDetailPage } from './pages/device-detail.js';
+import { NotFoundPage } from './pages/not-found.js';
+import { OverviewPage } from './pages/overview.js';
+import { Link, useRoute } from './router.js';
+import type { Store } from './store.js';
+
+export interface AppProps {
+  store: Store;
+  lang: Lang;
+  onLangChange: (lang: Lang) => void;
+}
+
+/** Loads the chart's history after every snapshot: a reconnect may have missed probe results. */
+function useLatencyHistory(store: Store, snapshots: number): boolean {
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (snapshots === 0) return;
+    const abort = new AbortController();
+    fetchLatency(CHART_MINUTES, CHART_BUCKET_SEC, abort.signal).then(
+      (history) => {
+        setFailed(false);
+        store.dispatch({ type: 'latencyHistory', history });
+      },
+      () => {
+        if (!abort.signal.aborted) setFailed(true);
+      },
+    );
+    return () => abort.abort();
+  }, [store, snapshots]);
+  return failed;
+}
+
+/** The whole dashboard: header with connection state and language switch, then the current page. */
+export function App({ store, lang, onLangChange }: AppProps) {
+  const state = useStoreState(store);
+  const route = useRoute();
+  const latencyFailed = useLatencyHistory(store, state.snapshots);
+  const t = (key: Parameters<typeof translate>[1]) => translate(lang, key);
+
+  let page = <NotFoundPage />;
+  if (route.name === 'overview') page = <OverviewPage state={state} latencyFailed={latencyFailed} />;
+  else if (route.name === 'device')
+    page = <DeviceDetailPage key={route.id} id={route.id} live={state.devices.get(route.id)} />;
+
+  return (
+    <LangContext.Provider value={lang}>
+      <a class="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <header class="top">
+        <div class="top-inner">
+          <Link href="/" class="brand">
+            {t('app.title')}
+          </Link>
+          <nav aria-label={t('nav.label')}>
+            <Link href="/" aria-current={route.name === 'overview' ? 'page' : undefined}>
+              {t('nav.overview')}
+            </Link>
+          </nav>
+          <div class="top-end">
+            <ConnectionStatusBadge status={state.connection} />
+            <fieldset class="lang">
+              <legend class="visually-hidden">{t('lang.label')}</legend>
+              {LANGS.map((l) => (
+                <button
+                  type="button"
+                  key={l}
+                  lang={l}
+                  aria-pressed={l === lang}
+                  title={translate(l, `lang.${l}`)}
+                  onClick={() => onLangChange(l)}
+                  data-testid={`lang-${l}`}
+                >
+                  {l.toUpperCase()}
+                </button>
+              ))}
+            </fieldset>
+          </div>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </LangContext.Provider>
+  );
+}
