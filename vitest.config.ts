@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    include: ['{shared,agent,server,sim,dashboard}/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{shared,agent,server,sim,demo,dashboard}/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,0 +1,2 @@
+export { type Demo, type DemoOptions, startDemo } from './demo.js';
+export { DEMO_APPS, type FachverfahrenSpec, startFachverfahren } from './fachverfahren.js';
