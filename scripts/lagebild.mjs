@@ -31,9 +31,7 @@ function test(args) {
   const started = Date.now();
   ensureInstalled();
   run('lint and format check (biome)', bin('biome'), ['check', '.']);
-  run('typecheck every package (tsc --noEmit)', process.execPath, [
-    join(root, 'scripts', 'typecheck.mjs'),
-  ]);
+  run('typecheck every package (tsc --noEmit)', process.execPath, [join(root, 'scripts', 'typecheck.mjs')]);
   console.log('\n▶ build');
   build();
   const report = join(root, 'test-results', 'vitest.json');
@@ -77,6 +75,8 @@ switch (command) {
     demo(rest);
     break;
   default:
-    console.error('usage: node scripts/lagebild.mjs test [vitest args] | demo [--port N] [--devices N] [--data DIR]');
+    console.error(
+      'usage: node scripts/lagebild.mjs test [vitest args] | demo [--port N] [--devices N] [--data DIR]',
+    );
     process.exit(2);
 }

@@ -90,7 +90,16 @@ function startLocalAgent(serverUrl: string, secret: string, dataDir: string): Ch
   const logFile = createWriteStream(join(dataDir, 'agent.log'), { flags: 'a' });
   const child = spawn(
     process.execPath,
-    [agentBin, 'run', '--server', serverUrl, '--enroll-secret', secret, '--state-dir', join(dataDir, 'agent')],
+    [
+      agentBin,
+      'run',
+      '--server',
+      serverUrl,
+      '--enroll-secret',
+      secret,
+      '--state-dir',
+      join(dataDir, 'agent'),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.pipe(logFile, { end: false });

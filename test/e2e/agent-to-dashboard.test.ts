@@ -47,7 +47,8 @@ describe('a real agent process reporting to a real server', () => {
       `the agent's device in GET /api/v1/devices (agent output: ${agent.output()})`,
     );
     const storedAt = Date.now();
-    const isThisDevice = (m: LiveMessage) => m.type === 'device' && m.device.id === device.id && m.device.online;
+    const isThisDevice = (m: LiveMessage) =>
+      m.type === 'device' && m.device.id === device.id && m.device.online;
     await live.waitFor(isThisDevice, 2_000);
     const pushedAt = live.messages.find((m) => isThisDevice(m.msg))?.at ?? Number.NaN;
     // the push came no later than 2 s after the REST API first showed the device
@@ -76,7 +77,10 @@ describe('a real agent process reporting to a real server', () => {
   });
 
   it('keeps the fleet counts in step with what is stored', async () => {
-    const fleet = (await (await fetch(`${server.url}/api/v1/fleet`)).json()) as { devices: number; online: number };
+    const fleet = (await (await fetch(`${server.url}/api/v1/fleet`)).json()) as {
+      devices: number;
+      online: number;
+    };
     expect(fleet).toMatchObject({ devices: 1, online: 1 });
   });
 });

@@ -35,7 +35,10 @@ export class LiveClient {
     const seen = this.messages.find((m) => match(m.msg));
     if (seen) return Promise.resolve(seen.msg);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching live message within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching live message within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (m) => {

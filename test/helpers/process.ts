@@ -39,7 +39,11 @@ export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {
 }
 
 /** Polls until fn returns a value that is not undefined, or fails after timeoutMs. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);
