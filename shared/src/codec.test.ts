@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAgentFrame, decodeServerFrame, encodeFrame, errorFrame } from './codec.js';
+import {
+  decodeAgentFrame,
+  decodeEnrollRequest,
+  decodeEnrollResponse,
+  decodeServerFrame,
+  encodeFrame,
+  errorFrame,
+} from './codec.js';
 import type { AgentFrame, ServerFrame } from './frames.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from './version.js';
 
@@ -193,5 +200,22 @@ describe('protocol codec', () => {
 
   it('refuses to encode a frame over the size limit', () => {
     expect(codeOf(() => encodeFrame(hello, 10))).toBe('LB_ERR_FRAME_TOO_LARGE');
+  });
+});
+
+describe('enrollment codec', () => {
+  it('accepts a valid enrollment answer and rejects one without token', () => {
+    expect(decodeEnrollResponse({ deviceId: 'dev_1', token: 't'.repeat(43), protocol: 1 }).deviceId).toBe(
+      'dev_1',
+    );
+    expect(codeOf(() => decodeEnrollResponse({ deviceId: 'dev_1', protocol: 1 }))).toBe(
+      'LB_ERR_ENROLL_INVALID',
+    );
+  });
+
+  it('rejects an enrollment request with an empty secret', () => {
+    expect(
+      codeOf(() => decodeEnrollRequest({ secret: '', hardwareId: 'hw', hostname: 'NB-1', protocol: 1 })),
+    ).toBe('LB_ERR_ENROLL_INVALID');
   });
 });

@@ -5,6 +5,8 @@ import {
   type AgentFrame as AgentFrameT,
   EnrollRequest,
   type EnrollRequest as EnrollRequestT,
+  EnrollResponse,
+  type EnrollResponse as EnrollResponseT,
   type ErrorFrame,
   ServerFrame,
   type ServerFrame as ServerFrameT,
@@ -14,6 +16,7 @@ import { MAX_FRAME_BYTES, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './versi
 const agentFrame = Compile(AgentFrame);
 const serverFrame = Compile(ServerFrame);
 const enrollRequest = Compile(EnrollRequest);
+const enrollResponse = Compile(EnrollResponse);
 
 type Validator = {
   Check(v: unknown): boolean;
@@ -96,6 +99,14 @@ export function decodeEnrollRequest(value: unknown): EnrollRequestT {
     throw new LagebildError('LB_ERR_ENROLL_INVALID', firstError(enrollRequest, value));
   }
   return value as EnrollRequestT;
+}
+
+/** Validates the server's answer to an enrollment (used by agents and the simulator). */
+export function decodeEnrollResponse(value: unknown): EnrollResponseT {
+  if (!enrollResponse.Check(value)) {
+    throw new LagebildError('LB_ERR_ENROLL_INVALID', firstError(enrollResponse, value));
+  }
+  return value as EnrollResponseT;
 }
 
 /** Serialises a frame; the other side validates, so this only guards the size limit. */

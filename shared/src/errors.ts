@@ -19,6 +19,8 @@ export const ERRORS = {
   LB_ERR_REPLACED: { close: 4409, message: 'Another connection for this device replaced this one' },
   LB_ERR_NOT_FOUND: { close: 4404, message: 'Not found' },
   LB_ERR_COMMAND_UNKNOWN: { close: 4400, message: 'Command is not one of the predefined checks' },
+  LB_ERR_REQUEST_INVALID: { close: 4400, message: 'Request is not valid' },
+  LB_ERR_INTERNAL: { close: 1011, message: 'Internal server error' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -91,6 +91,10 @@ export const ProbeErrorClass = Type.Union([
   Type.Literal('other'),
 ]);
 
+/**
+ * Phase timings as cumulative milestones from the start of the probe, as curl reports them:
+ * dnsMs ≤ connectMs ≤ tlsMs ≤ ttfbMs ≤ totalMs. The time spent in one phase is the difference.
+ */
 export const ProbePhases = Type.Object(
   {
     dnsMs: Type.Optional(Ms),
