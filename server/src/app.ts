@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import './decorations.js';
+import { errorHandler } from './http-errors.js';
+import { type AppOptions, resolveOptions } from './options.js';
+import agentGateway from './plugins/agent-gateway.js';
+import appsApi from './plugins/api-apps.js';
+import configApi from './plugins/api-config.js';
+import devicesApi from './plugins/api-devices.js';
+import dashboard from './plugins/dashboard.js';
+import enroll from './plugins/enroll.js';
+import health from './plugins/health.js';
+import liveHub from './plugins/live-hub.js';
+import probeConfig from './plugins/probe-config.js';
+import store from './plugins/store.js';
+import websocket from './plugins/websocket.js';
+
+export type { AppOptions } from './options.js';
+
+/** Builds the Lagebild server from its plugins; call `listen()` on the result (the CLI does). */
+export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+  const resolved = resolveOptions(options);
+  const serverOptions: FastifyServerOptions & { https?: { cert: string | Buffer; key: string | Buffer } } = {
+    logger: options.logger ?? false,
+    // connects and REST polls are not worth a log line each; the plugins log what matters
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  };
+  const app = Fastify(serverOptions) as unknown as FastifyInstance;
+  try {
+    app.decorate('lagebild', resolved);
+    app.setErrorHandler(errorHandler);
+    await app.register(store, { store: options.store, dbPath: resolved.dbPath });
+    await app.register(websocket);
+    await app.register(liveHub);
+    await app.register(probeConfig);
+    await app.register(agentGateway);
+    await app.register(enroll);
+    await app.register(devicesApi, { prefix: '/api/v1' });
+    await app.register(appsApi, { prefix: '/api/v1' });
+    await app.register(configApi, { prefix: '/api/v1' });
+    await app.register(health);
+    await app.register(dashboard);
+    await app.ready();
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw e;
+  }
+  return app;
+}

@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, UsageError } from './cli-args.js';
+
+const serve = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+  const c = parseCliArgs(argv, env);
+  if (c.kind !== 'serve') throw new Error(`expected serve, got ${c.kind}`);
+  return c.args;
+};
+
+describe('lagebild-server arguments', () => {
+  it('listens on 127.0.0.1:8080 with ./lagebild-data by default', () => {
+    expect(serve([])).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: resolve('lagebild-data'),
+      enrollSecrets: [],
+      probesFile: undefined,
+      tls: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('takes port, host, data, secret and log level from the environment', () => {
+    const env = {
+      LAGEBILD_PORT: '9000',
+      LAGEBILD_HOST: '0.0.0.0',
+      LAGEBILD_DATA: '/srv/lb',
+      LAGEBILD_ENROLL_SECRET: 's3',
+      LAGEBILD_LOG_LEVEL: 'warn',
+    };
+    expect(serve([], env)).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/srv/lb',
+      enrollSecrets: ['s3'],
+      logLevel: 'warn',
+    });
+  });
+
+  it('lets flags win over environment variables', () => {
+    expect(
+      serve(['--port', '81', '--enroll-secret', 'a', '--enroll-secret', 'b'], {
+        LAGEBILD_PORT: '9000',
+        LAGEBILD_ENROLL_SECRET: 'env',
+      }),
+    ).toMatchObject({
+      port: 81,
+      enrollSecrets: ['a', 'b'],
+    });
+  });
+
+  it('knows --help, -h, --version and -v', () => {
+    expect(parseCliArgs(['--help']).kind).toBe('help');
+    expect(parseCliArgs(['-h']).kind).toBe('help');
+    expect(parseCliArgs(['--version']).kind).toBe('version');
+    expect(parseCliArgs(['-v']).kind).toBe('version');
+  });
+
+  it('needs --tls-cert and --tls-key together', () => {
+    expect(serve(['--tls-cert', 'c.pem', '--tls-key', 'k.pem']).tls).toEqual({
+      certFile: resolve('c.pem'),
+      keyFile: resolve('k.pem'),
+    });
+    expect(() => parseCliArgs(['--tls-cert', 'c.pem'])).toThrow(/--tls-cert and --tls-key/);
+  });
+
+  it('refuses unknown flags, stray arguments and bad values with a message', () => {
+    const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['--prot', '1'], {}, /Unknown option '--prot'/],
+      [['serve'], {}, /positional/i],
+      [['--port', '70000'], {}, /--port must be a port number/],
+      [['--port', '8o8o'], {}, /--port must be a port number/],
+      [['--port'], {}, /argument missing/],
+      [[], { LAGEBILD_PORT: 'http' }, /LAGEBILD_PORT must be a port number/],
+      [['--log-level', 'loud'], {}, /--log-level must be one of/],
+      [['--data', ''], {}, /--data must not be empty/],
+    ];
+    for (const [argv, env, message] of bad) {
+      expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(UsageError);
+      expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(message);
+    }
+  });
+});

@@ -1,0 +1,204 @@
+import {
+  type BatchFrame,
+  type CommandResultFrame,
+  type ConfigFrame,
+  decodeAgentFrame,
+  ERRORS,
+  type ErrorCode,
+  encodeFrame,
+  errorFrame,
+  type HelloFrame,
+  isLagebildError,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from '@lagebild/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import WebSocket from 'ws';
+import type { LiveHub } from '../live/hub.js';
+import type { Store } from '../store/store.js';
+import { SERVER_VERSION } from '../version.js';
+import { tokenMatches } from './credentials.js';
+import type { AgentGateway } from './gateway.js';
+
+export interface SessionDeps {
+  store: Store;
+  live: LiveHub;
+  gateway: AgentGateway;
+  configFrame: () => Promise<ConfigFrame>;
+  now: () => number;
+  heartbeatSec: number;
+  helloTimeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+type State = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
+
+/**
+ * One agent connection: hello within the timeout, then batches acknowledged after commit. Frames are
+ * handled strictly one after another so acks leave in order; any bad frame ends the connection with
+ * its coded error, before anything of it is stored.
+ */
+export class AgentSession {
+  private state: State = 'awaiting-hello';
+  private deviceId: string | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private helloTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private alive = true;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  /** Starts the hello timer and listens; call once right after the upgrade. */
+  start(): void {
+    this.helloTimer = setTimeout(() => this.fail('LB_ERR_HELLO_TIMEOUT'), this.deps.helloTimeoutMs);
+    this.socket.on('message', (data: WebSocket.RawData) => {
+      this.alive = true;
+      if (this.state === 'closed') return;
+      const raw = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data);
+      this.queue = this.queue.then(() => this.handle(raw)).catch((e) => this.crash(e));
+    });
+    this.socket.on('pong', () => {
+      this.alive = true;
+    });
+    this.socket.on('close', () => void this.onClose());
+  }
+
+  /** Sends a frame if the socket is open; false otherwise. */
+  send(frame: ServerFrame): boolean {
+    if (this.state === 'closed' || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(encodeFrame(frame));
+    return true;
+  }
+
+  /** Sends the coded error frame and closes with the code's close code. */
+  fail(code: ErrorCode, detail?: string): void {
+    if (this.state === 'closed') return;
+    this.send(errorFrame(code, detail));
+    this.state = 'closed';
+    this.stopTimers();
+    this.socket.close(ERRORS[code].close, code);
+  }
+
+  /** Closes because the server stops; the agent reconnects to another node or later. */
+  shutdown(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.stopTimers();
+    this.socket.close(1001, 'server shutting down');
+  }
+
+  private async handle(raw: Buffer): Promise<void> {
+    if (this.state === 'closed') return;
+    let frame: ReturnType<typeof decodeAgentFrame>;
+    try {
+      frame = decodeAgentFrame(raw);
+    } catch (e) {
+      if (isLagebildError(e)) return this.fail(e.code, e.detail);
+      throw e;
+    }
+    if (frame.type === 'hello') {
+      if (this.state !== 'awaiting-hello')
+        return this.fail('LB_ERR_FRAME_UNEXPECTED', 'hello was already sent');
+      return this.hello(frame);
+    }
+    if (this.state !== 'ready') return this.fail('LB_ERR_FRAME_UNEXPECTED', `${frame.type} before hello`);
+    if (frame.type === 'batch') return this.batch(frame);
+    return this.commandResult(frame);
+  }
+
+  private async hello(frame: HelloFrame): Promise<void> {
+    this.state = 'authenticating';
+    const { store, gateway, live, now } = this.deps;
+    const auth = await store.deviceAuth(frame.deviceId);
+    if (this.state !== 'authenticating') return; // closed meanwhile (hello timeout, client gone)
+    if (!auth || !tokenMatches(frame.token, auth.tokenHash)) return this.fail('LB_ERR_AUTH_INVALID');
+    clearTimeout(this.helloTimer);
+    this.deviceId = auth.deviceId;
+    this.state = 'ready';
+    gateway.attach(auth.deviceId, this);
+    await store.markOnline(auth.deviceId, {
+      now: now(),
+      capabilities: frame.capabilities,
+      agentVersion: frame.agentVersion,
+    });
+    live.deviceChanged(auth.deviceId);
+    this.deps.log.debug({ deviceId: auth.deviceId, agentVersion: frame.agentVersion }, 'agent connected');
+    this.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      serverVersion: SERVER_VERSION,
+      deviceId: auth.deviceId,
+      ackSeq: auth.lastSeq,
+      heartbeatSec: this.deps.heartbeatSec,
+    });
+    this.send(await this.deps.configFrame());
+    this.startPing();
+  }
+
+  private async batch(frame: BatchFrame): Promise<void> {
+    const deviceId = this.deviceId!;
+    let result: Awaited<ReturnType<Store['ingestBatch']>>;
+    try {
+      result = await this.deps.store.ingestBatch(deviceId, frame.observations, this.deps.now());
+    } catch (e) {
+      this.deps.log.error({ err: e, deviceId }, 'storing a batch failed');
+      return this.fail('LB_ERR_STORE_FAILED');
+    }
+    // the ack leaves only after the commit above: the agent may now forget these observations
+    this.send({ type: 'ack', seq: result.ackSeq });
+    if (result.summaryChanged) this.deps.live.deviceChanged(deviceId);
+    this.deps.live.probesStored(result.samples);
+  }
+
+  private commandResult(frame: CommandResultFrame): void {
+    this.deps.live.commandResult({ deviceId: this.deviceId!, result: frame });
+  }
+
+  /** A handler failed outside the protocol (the store, most likely): the agent resends after reconnecting. */
+  private crash(e: unknown): void {
+    this.deps.log.error({ err: e, deviceId: this.deviceId }, 'agent connection failed');
+    this.fail('LB_ERR_STORE_FAILED');
+  }
+
+  private startPing(): void {
+    // a notebook that vanished (sleep, pulled cable) sends no close frame: a missed pong ends the session
+    this.pingTimer = setInterval(() => {
+      if (!this.alive) {
+        this.deps.log.debug({ deviceId: this.deviceId }, 'agent missed its heartbeat');
+        this.socket.terminate();
+        return;
+      }
+      this.alive = false;
+      this.socket.ping();
+    }, this.deps.heartbeatSec * 1000);
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.helloTimer);
+    clearInterval(this.pingTimer);
+  }
+
+  private async onClose(): Promise<void> {
+    this.state = 'closed';
+    this.stopTimers();
+    const { deviceId } = this;
+    const { gateway, store, live, now, log } = this.deps;
+    if (!deviceId || !gateway.detach(deviceId, this) || gateway.shuttingDown) return;
+    try {
+      // wait for a batch still being stored, so its ack order and the offline event stay in sequence
+      await this.queue;
+      await store.markOffline(deviceId, now());
+      live.deviceChanged(deviceId);
+      log.debug({ deviceId }, 'agent disconnected');
+    } catch (e) {
+      log.error({ err: e, deviceId }, 'marking a device offline failed');
+    }
+  }
+}

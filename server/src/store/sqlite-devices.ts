@@ -1,0 +1,102 @@
+import type { Intervals, ProbeConfig } from '@lagebild/shared';
+import type { Database } from 'better-sqlite3';
+import type { DeviceAuth, EnrollInput, EnrollResult, OnlineInput, StoredProbeConfig } from './store.js';
+
+interface ConfigRow {
+  version: number;
+  probes_json: string;
+  intervals_json: string;
+  created_at: number;
+}
+
+/** Synchronous device operations; SqliteStore wraps them in the async Store interface. */
+export interface DeviceOps {
+  enrollDevice(input: EnrollInput): EnrollResult;
+  deviceAuth(deviceId: string): DeviceAuth | null;
+  markOnline(deviceId: string, input: OnlineInput): void;
+  markOffline(deviceId: string, now: number, detail?: string): void;
+  markAllOffline(now: number, detail: string): number;
+  probeConfig(): StoredProbeConfig | null;
+  saveProbeConfig(probes: ProbeConfig[], intervals: Intervals, now: number): StoredProbeConfig;
+}
+
+/** Device lifecycle (enrollment, connection state) and the versioned probe config. */
+export function createDeviceOps(db: Database): DeviceOps {
+  const byHardware = db.prepare('SELECT id FROM devices WHERE hardware_id = ?');
+  const insertDevice = db.prepare(
+    'INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname) VALUES (?, ?, ?, ?, ?)',
+  );
+  const replaceToken = db.prepare('UPDATE devices SET token_hash = ?, hostname = ? WHERE id = ?');
+  const auth = db.prepare('SELECT id, token_hash, last_seq FROM devices WHERE id = ?');
+  const setOnline = db.prepare(
+    'UPDATE devices SET online = 1, last_seen = ?, capabilities_json = ?, agent_version = ? WHERE id = ?',
+  );
+  const setOffline = db.prepare('UPDATE devices SET online = 0, last_seen = ? WHERE id = ? AND online = 1');
+  const onlineIds = db.prepare('SELECT id FROM devices WHERE online = 1');
+  const allOffline = db.prepare('UPDATE devices SET online = 0 WHERE online = 1');
+  const insertEvent = db.prepare(
+    'INSERT INTO events (device_id, ts, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const latestConfig = db.prepare('SELECT * FROM probe_config ORDER BY version DESC LIMIT 1');
+  const insertConfig = db.prepare(
+    'INSERT INTO probe_config (version, probes_json, intervals_json, created_at) VALUES (?, ?, ?, ?)',
+  );
+
+  const toConfig = (r: ConfigRow): StoredProbeConfig => ({
+    version: r.version,
+    probes: JSON.parse(r.probes_json) as ProbeConfig[],
+    intervals: JSON.parse(r.intervals_json) as Intervals,
+    updatedAt: r.created_at,
+  });
+
+  return {
+    enrollDevice: db.transaction((input: EnrollInput): EnrollResult => {
+      const known = byHardware.get(input.hardwareId) as { id: string } | undefined;
+      if (known) {
+        replaceToken.run(input.tokenHash, input.hostname, known.id);
+        insertEvent.run(known.id, input.now, 'enroll', null, 're-enrolled', 'new token issued');
+        return { deviceId: known.id, created: false };
+      }
+      insertDevice.run(input.newDeviceId, input.hardwareId, input.tokenHash, input.now, input.hostname);
+      insertEvent.run(input.newDeviceId, input.now, 'enroll', null, 'enrolled', null);
+      return { deviceId: input.newDeviceId, created: true };
+    }),
+
+    deviceAuth(deviceId: string): DeviceAuth | null {
+      const r = auth.get(deviceId) as { id: string; token_hash: string; last_seq: number } | undefined;
+      return r ? { deviceId: r.id, tokenHash: r.token_hash, lastSeq: r.last_seq } : null;
+    },
+
+    markOnline: db.transaction((deviceId: string, input: OnlineInput): void => {
+      setOnline.run(input.now, JSON.stringify(input.capabilities), input.agentVersion, deviceId);
+      insertEvent.run(deviceId, input.now, 'agent', null, 'online', null);
+    }),
+
+    markOffline: db.transaction((deviceId: string, now: number, detail?: string): void => {
+      if (setOffline.run(now, deviceId).changes > 0) {
+        insertEvent.run(deviceId, now, 'agent', null, 'offline', detail ?? null);
+      }
+    }),
+
+    markAllOffline: db.transaction((now: number, detail: string): number => {
+      const ids = onlineIds.all() as { id: string }[];
+      for (const { id } of ids) insertEvent.run(id, now, 'agent', null, 'offline', detail);
+      allOffline.run();
+      return ids.length;
+    }),
+
+    probeConfig(): StoredProbeConfig | null {
+      const r = latestConfig.get() as ConfigRow | undefined;
+      return r ? toConfig(r) : null;
+    },
+
+    saveProbeConfig: db.transaction(
+      (probes: ProbeConfig[], intervals: Intervals, now: number): StoredProbeConfig => {
+        const r = latestConfig.get() as ConfigRow | undefined;
+        const version = (r?.version ?? 0) + 1;
+        insertConfig.run(version, JSON.stringify(probes), JSON.stringify(intervals), now);
+        return { version, probes, intervals, updatedAt: now };
+      },
+    ),
+  };
+}

@@ -1,0 +1,113 @@
+import type { Intervals, Observation, ProbeConfig } from '@lagebild/shared';
+import Database from 'better-sqlite3';
+import { migrate } from './migrations.js';
+import { createDeviceOps } from './sqlite-devices.js';
+import { createIngest } from './sqlite-ingest.js';
+import { createQueries } from './sqlite-queries.js';
+import type {
+  DeviceQuery,
+  EnrollInput,
+  IngestResult,
+  LatencyQuery,
+  OnlineInput,
+  Store,
+  StoredProbeConfig,
+} from './store.js';
+
+/** The embedded engine: one SQLite file (or ':memory:'), WAL, prepared statements, one transaction per batch. */
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  readonly schemaVersion: number;
+  private readonly ops: ReturnType<typeof createDeviceOps>;
+  private readonly queries: ReturnType<typeof createQueries>;
+  private readonly ingest: ReturnType<typeof createIngest>;
+  private readonly pingStmt: Database.Statement;
+
+  /** Opens (creating if needed) the database at `path` and applies pending migrations. */
+  constructor(path: string) {
+    this.db = new Database(path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commits
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.schemaVersion = migrate(this.db);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    this.ops = createDeviceOps(this.db);
+    this.queries = createQueries(this.db);
+    this.ingest = createIngest(this.db);
+    this.pingStmt = this.db.prepare('SELECT 1 AS ok');
+  }
+
+  async enrollDevice(input: EnrollInput) {
+    return this.ops.enrollDevice(input);
+  }
+
+  async deviceAuth(deviceId: string) {
+    return this.ops.deviceAuth(deviceId);
+  }
+
+  async markOnline(deviceId: string, input: OnlineInput) {
+    this.ops.markOnline(deviceId, input);
+  }
+
+  async markOffline(deviceId: string, now: number, detail?: string) {
+    this.ops.markOffline(deviceId, now, detail);
+  }
+
+  async markAllOffline(now: number, detail: string) {
+    return this.ops.markAllOffline(now, detail);
+  }
+
+  async ingestBatch(
+    deviceId: string,
+    observations: Observation[],
+    receivedAt: number,
+  ): Promise<IngestResult> {
+    return this.ingest(deviceId, observations, receivedAt);
+  }
+
+  async fleetCounts(now: number) {
+    return this.queries.fleetCounts(now);
+  }
+
+  async listDevices(query: DeviceQuery) {
+    return this.queries.listDevices(query);
+  }
+
+  async deviceSummaries(ids?: string[]) {
+    return this.queries.deviceSummaries(ids);
+  }
+
+  async deviceDetail(deviceId: string, eventLimit: number) {
+    return this.queries.deviceDetail(deviceId, eventLimit);
+  }
+
+  async appLatency(query: LatencyQuery) {
+    return this.queries.appLatency(query);
+  }
+
+  async probeConfig() {
+    return this.ops.probeConfig();
+  }
+
+  async saveProbeConfig(
+    probes: ProbeConfig[],
+    intervals: Intervals,
+    now: number,
+  ): Promise<StoredProbeConfig> {
+    return this.ops.saveProbeConfig(probes, intervals, now);
+  }
+
+  async ping() {
+    this.pingStmt.get();
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,108 @@
+import type {
+  AppLatency,
+  Capability,
+  DeviceDetail,
+  DeviceList,
+  DeviceSummary,
+  FleetCounts,
+  Intervals,
+  LiveProbeSample,
+  Observation,
+  ProbeConfig,
+} from '@lagebild/shared';
+
+/** What enrollment hands to the store: the token is already hashed. */
+export interface EnrollInput {
+  /** id to use when the hardware id is new */
+  newDeviceId: string;
+  hardwareId: string;
+  hostname: string;
+  tokenHash: string;
+  now: number;
+}
+
+export interface EnrollResult {
+  deviceId: string;
+  /** false when the hardware id was known: the device keeps its id and gets a new token */
+  created: boolean;
+}
+
+/** Credentials and progress of one device, read when an agent says hello. */
+export interface DeviceAuth {
+  deviceId: string;
+  tokenHash: string;
+  lastSeq: number;
+}
+
+export interface OnlineInput {
+  now: number;
+  capabilities: Capability[];
+  agentVersion: string;
+}
+
+/** Outcome of one committed batch. */
+export interface IngestResult {
+  /** highest seq stored for the device: what the agent may forget */
+  ackSeq: number;
+  /** observations stored by this call (0 for a resent batch) */
+  stored: number;
+  /** true when a field shown in a DeviceSummary changed (last-seen alone does not count) */
+  summaryChanged: boolean;
+  /** probe samples stored by this call, for live push */
+  samples: LiveProbeSample[];
+}
+
+export interface DeviceQuery {
+  /** case-insensitive substring of hostname or serial */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface LatencyQuery {
+  from: number;
+  to: number;
+  bucketSec: number;
+}
+
+/** The probe targets and intervals agents run with; `version` increases with every change. */
+export interface StoredProbeConfig {
+  version: number;
+  probes: ProbeConfig[];
+  intervals: Intervals;
+  updatedAt: number | null;
+}
+
+/**
+ * Everything the server keeps. Methods are async so that a PostgreSQL engine can implement the same
+ * interface; the SQLite engine answers synchronously inside.
+ */
+export interface Store {
+  /** Creates a device or, for a known hardware id, replaces its token (reinstall never duplicates). */
+  enrollDevice(input: EnrollInput): Promise<EnrollResult>;
+  /** Credentials for a hello check; null for an unknown device. */
+  deviceAuth(deviceId: string): Promise<DeviceAuth | null>;
+  /** Marks a device connected, stores its capabilities and records an 'agent' event 'online'. */
+  markOnline(deviceId: string, input: OnlineInput): Promise<void>;
+  /** Marks a device disconnected and records an 'agent' event 'offline'. */
+  markOffline(deviceId: string, now: number, detail?: string): Promise<void>;
+  /** Marks every device offline (server start); returns how many were online. */
+  markAllOffline(now: number, detail: string): Promise<number>;
+  /** Stores a batch exactly once in one transaction; seqs already stored are skipped. */
+  ingestBatch(deviceId: string, observations: Observation[], receivedAt: number): Promise<IngestResult>;
+
+  fleetCounts(now: number): Promise<FleetCounts>;
+  listDevices(query: DeviceQuery): Promise<DeviceList>;
+  deviceSummaries(ids?: string[]): Promise<DeviceSummary[]>;
+  deviceDetail(deviceId: string, eventLimit: number): Promise<DeviceDetail | null>;
+  appLatency(query: LatencyQuery): Promise<AppLatency>;
+
+  /** Newest stored probe config, or null when none was ever stored. */
+  probeConfig(): Promise<StoredProbeConfig | null>;
+  /** Stores a new probe config version (previous version + 1). */
+  saveProbeConfig(probes: ProbeConfig[], intervals: Intervals, now: number): Promise<StoredProbeConfig>;
+
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
