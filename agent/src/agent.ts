@@ -1,0 +1,159 @@
+import { hostname } from 'node:os';
+import { type ConfigFrame, isLagebildError } from '@lagebild/shared';
+import { Backoff } from './backoff.js';
+import { messageOf } from './collector.js';
+import { hardwareId } from './collectors/identity.js';
+import { runCommand } from './commands.js';
+import { type LocalConfig, localConfigFrame } from './config.js';
+import { EnrollSecretMissing, ensureEnrolled, normalizeServerUrl } from './enroll.js';
+import { type Logger, silentLogger } from './log.js';
+import { Outbox } from './outbox.js';
+import { type CollectorSet, capabilitiesOf, defaultCollectors, Planner } from './plan.js';
+import { Scheduler } from './scheduler.js';
+import { AgentState, type Credentials } from './state.js';
+import { Transport } from './transport.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentOptions {
+  serverUrl: string;
+  stateDir: string;
+  enrollSecret?: string;
+  /** probes, VPN check and intervals from the local config file */
+  local?: LocalConfig;
+  log?: Logger;
+  /** collectors to use instead of the real ones (tests) */
+  collectors?: CollectorSet;
+  fetch?: typeof fetch;
+  /** reconnect and enrollment-retry backoff */
+  backoff?: () => Backoff;
+  /** how long stop() waits for the last acks */
+  drainMs?: number;
+}
+
+export interface RunningAgent {
+  state: AgentState;
+  outbox: Outbox;
+  scheduler: Scheduler;
+  transport: Transport;
+  /** the config in force: the server's last, else the local one */
+  config(): ConfigFrame;
+  stop(): Promise<void>;
+}
+
+// refusals that retrying cannot fix; anything else (network down) is retried
+const FATAL = new Set(['LB_ERR_ENROLL_SECRET_INVALID', 'LB_ERR_ENROLL_INVALID', 'LB_ERR_PROTOCOL_VERSION']);
+
+/**
+ * Starts the agent: measuring begins at once (also offline, into the outbox); enrollment and the
+ * connection follow. Rejects only when the server refuses enrollment for good (wrong secret).
+ */
+export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
+  const log = o.log ?? silentLogger;
+  const serverUrl = normalizeServerUrl(o.serverUrl);
+  const state = AgentState.open(o.stateDir);
+  const outbox = Outbox.open(state);
+  const set = o.collectors ?? defaultCollectors({ vpn: o.local?.vpn });
+  const planner = new Planner(set);
+  let config = state.config() ?? localConfigFrame(o.local ?? {});
+  const scheduler = new Scheduler({
+    sink: (items) => outbox.push(items),
+    onError: (name, e) => log.warn(`collector ${name} failed: ${messageOf(e)}`),
+  });
+  const device = async () => ({ hardwareId: await hardwareId(), hostname: hostname() });
+
+  let credentials: Credentials | undefined;
+  const enrollOnce = async (force: boolean) => {
+    const r = await ensureEnrolled({
+      state,
+      serverUrl,
+      secret: o.enrollSecret ?? o.local?.enrollSecret,
+      device,
+      fetch: o.fetch,
+      force,
+    });
+    credentials = r.credentials;
+    if (r.enrolled) log.info(`enrolled at ${serverUrl} as device ${r.credentials.deviceId}`);
+  };
+
+  const transport = new Transport({
+    serverUrl,
+    credentials: () => credentials!,
+    outbox,
+    capabilities: () => capabilitiesOf(scheduler.collectors()),
+    configVersion: () => (config.version > 0 ? config.version : undefined),
+    onConfig: (frame) => {
+      if (JSON.stringify(frame) === JSON.stringify(config)) return;
+      config = frame;
+      state.saveConfig(frame);
+      log.info(`config version ${frame.version} applied: ${frame.probes.length} probes`);
+      scheduler.configure(planner.plan(frame));
+    },
+    onCommand: (cmd, reply) =>
+      void runCommand(cmd, {
+        names: () => Object.keys(scheduler.plan()),
+        runNow: (n) => scheduler.runNow(n),
+        reply,
+        log,
+      }),
+    reenroll: () => enrollOnce(true),
+    log,
+    backoff: o.backoff?.(),
+  });
+
+  outbox.push([
+    {
+      ts: Date.now(),
+      data: {
+        kind: 'agent',
+        event: 'started',
+        detail: `lagebild-agent ${AGENT_VERSION} on ${process.platform}`,
+      },
+    },
+  ]);
+  scheduler.configure(planner.plan(config));
+
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const enrollBackoff = o.backoff?.() ?? new Backoff();
+  const connectWhenEnrolled = async (): Promise<void> => {
+    try {
+      await enrollOnce(false);
+      if (!stopped) transport.start();
+    } catch (e) {
+      if ((isLagebildError(e) && FATAL.has(e.code)) || e instanceof EnrollSecretMissing) throw e;
+      const delay = enrollBackoff.next();
+      log.warn(
+        `enrollment at ${serverUrl} failed (${messageOf(e)}); measuring offline, retry in ${(delay / 1000).toFixed(1)} s`,
+      );
+      retryTimer = setTimeout(
+        () =>
+          void connectWhenEnrolled().catch((err) =>
+            log.error(`enrollment refused: ${isLagebildError(err) ? `${err.code} ` : ''}${messageOf(err)}`),
+          ),
+        delay,
+      );
+    }
+  };
+  try {
+    await connectWhenEnrolled();
+  } catch (e) {
+    await scheduler.stop();
+    throw e;
+  }
+
+  return {
+    state,
+    outbox,
+    scheduler,
+    transport,
+    config: () => config,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(retryTimer);
+      await scheduler.stop();
+      outbox.push([{ ts: Date.now(), data: { kind: 'agent', event: 'stopping' } }]);
+      await transport.stop(o.drainMs ?? 2000);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Capability, SecurityKeyData } from '@lagebild/shared';
+import { type Clock, type CollectOptions, type Collector, messageOf, systemClock } from '../collector.js';
+import { type HidDevice, securityKeysFrom } from './security-key-detect.js';
+
+/** The part of node-hid the agent uses. */
+export interface HidApi {
+  devicesAsync(): Promise<HidDevice[]>;
+}
+
+export type HidLoader = () => Promise<HidApi>;
+
+/** Loads node-hid on first use; a missing native module or libusb must not stop the agent. */
+export const loadNodeHid: HidLoader = async () => {
+  // a variable specifier keeps node-hid optional: the agent builds and runs without it
+  const specifier = 'node-hid';
+  const mod = (await import(specifier)) as { default?: HidApi } & Partial<HidApi>;
+  const api = mod.devicesAsync ? (mod as HidApi) : mod.default;
+  if (!api?.devicesAsync) throw new Error('node-hid has no devicesAsync()');
+  return api;
+};
+
+export interface SecurityKeyCollectorOptions {
+  loadHid?: HidLoader;
+  now?: Clock;
+  heartbeatMs?: number;
+}
+
+/** Reports YubiKeys and other FIDO keys: insert/remove at once, otherwise a heartbeat every minute. */
+export class SecurityKeyCollector implements Collector {
+  readonly name = 'securityKey';
+  private readonly loadHid: HidLoader;
+  private readonly now: Clock;
+  private readonly heartbeatMs: number;
+  private hid: Promise<HidApi> | undefined;
+  private last: string | null = null;
+  private lastSent = Number.NEGATIVE_INFINITY;
+
+  constructor(options: SecurityKeyCollectorOptions = {}) {
+    this.loadHid = options.loadHid ?? loadNodeHid;
+    this.now = options.now ?? systemClock;
+    this.heartbeatMs = options.heartbeatMs ?? 60_000;
+  }
+
+  /** Lists HID devices; node-hid loads its native binding on the first call, so that call proves it works. */
+  private async devices(): Promise<HidDevice[]> {
+    this.hid ??= this.loadHid();
+    return (await this.hid).devicesAsync();
+  }
+
+  async capability(): Promise<Capability> {
+    try {
+      await this.devices();
+      return { name: 'securityKey', available: true };
+    } catch (e) {
+      return { name: 'securityKey', available: false, reason: messageOf(e).slice(0, 512) };
+    }
+  }
+
+  async collect(options: CollectOptions = {}): Promise<SecurityKeyData[]> {
+    let data: SecurityKeyData;
+    try {
+      const keys = securityKeysFrom(await this.devices());
+      data = { kind: 'securityKey', change: false, available: true, present: keys.length > 0, keys };
+    } catch (e) {
+      const reason = messageOf(e).slice(0, 512);
+      data = { kind: 'securityKey', change: false, available: false, reason, present: false, keys: [] };
+    }
+    const signature = JSON.stringify([data.available, data.keys]);
+    const now = this.now();
+    data.change = this.last !== null && signature !== this.last;
+    const first = this.last === null;
+    this.last = signature;
+    if (!first && !data.change && !options.force && now - this.lastSent < this.heartbeatMs) return [];
+    this.lastSent = now;
+    return [data];
+  }
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { type ConfigFrame, decodeServerFrame, Intervals, ProbeConfig } from '@lagebild/shared';
+import { messageOf } from './collector.js';
+import { parseHostPort } from './collectors/tcp-connect.js';
+import { schemaProblems } from './flat-schema.js';
+
+/** The agent's own config file (JSON); probes and intervals apply until the server pushes its config. */
+export interface LocalConfig {
+  server?: string;
+  enrollSecret?: string;
+  stateDir?: string;
+  probes?: ProbeConfig[];
+  vpn?: { checkTarget?: string; checkTimeoutMs?: number };
+  intervals?: Partial<Intervals>;
+}
+
+export const DEFAULT_INTERVALS: Intervals = { healthSec: 60, vpnSec: 2, securityKeySec: 2 };
+
+const KEYS = ['server', 'enrollSecret', 'stateDir', 'probes', 'vpn', 'intervals'];
+
+/** Parses and checks a config file's text; errors name the file and the offending field. */
+export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source}: not valid JSON (${messageOf(e)})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: must be a JSON object`);
+  const c = raw as Record<string, unknown>;
+  const unknown = Object.keys(c).filter((k) => !KEYS.includes(k));
+  if (unknown.length > 0)
+    throw new Error(`${source}: unknown field(s) ${unknown.join(', ')}; allowed: ${KEYS.join(', ')}`);
+  for (const k of ['server', 'enrollSecret', 'stateDir'] as const) {
+    if (c[k] !== undefined && typeof c[k] !== 'string') throw new Error(`${source}: "${k}" must be a string`);
+  }
+  const config = c as LocalConfig;
+  const problems: string[] = [];
+  if (config.probes !== undefined) {
+    if (!Array.isArray(config.probes)) problems.push('probes must be an array');
+    else {
+      problems.push(...config.probes.flatMap((p, i) => schemaProblems(ProbeConfig, p, `probes[${i}]`)));
+      const ids = config.probes.map((p) => p?.id);
+      const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+      if (twice.length > 0) problems.push(`probe id(s) used twice: ${[...new Set(twice)].join(', ')}`);
+    }
+  }
+  if (config.intervals !== undefined)
+    problems.push(...schemaProblems(Intervals, config.intervals, 'intervals', true));
+  if (problems.length > 0) throw new Error(`${source}: ${problems.join('; ')}`);
+  // the shared protocol schema checks probes and intervals exactly as it does for a pushed config
+  try {
+    localConfigFrame(config);
+  } catch (e) {
+    throw new Error(`${source}: ${messageOf(e)}`);
+  }
+  const vpn = config.vpn;
+  if (vpn !== undefined) {
+    if (typeof vpn !== 'object' || vpn === null) throw new Error(`${source}: "vpn" must be an object`);
+    if (
+      vpn.checkTarget !== undefined &&
+      (typeof vpn.checkTarget !== 'string' || !parseHostPort(vpn.checkTarget))
+    ) {
+      throw new Error(`${source}: vpn.checkTarget must be "host:port"`);
+    }
+    if (
+      vpn.checkTimeoutMs !== undefined &&
+      !(Number.isInteger(vpn.checkTimeoutMs) && vpn.checkTimeoutMs > 0)
+    ) {
+      throw new Error(`${source}: vpn.checkTimeoutMs must be a positive integer`);
+    }
+  }
+  return config;
+}
+
+/** Reads a config file. */
+export function loadLocalConfig(path: string): LocalConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read config file ${path}: ${messageOf(e)}`);
+  }
+  return parseLocalConfig(text, path);
+}
+
+/** The local probes and intervals in the shape of a server config frame (version 0). */
+export function localConfigFrame(local: LocalConfig): ConfigFrame {
+  const frame = {
+    type: 'config',
+    version: 0,
+    probes: local.probes ?? [],
+    intervals: { ...DEFAULT_INTERVALS, ...local.intervals },
+  };
+  const decoded = decodeServerFrame(JSON.stringify(frame));
+  return decoded as ConfigFrame;
+}

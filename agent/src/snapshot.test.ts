@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { formatSnapshot } from './snapshot.js';
+
+describe('German snapshot summary', () => {
+  it('tells VPN, key, health and Fachverfahren in plain words', () => {
+    const text = formatSnapshot({
+      capabilities: [],
+      observations: [
+        {
+          kind: 'vpn',
+          change: false,
+          state: 'degraded',
+          vendor: 'GlobalProtect',
+          interface: 'gpd0',
+          addresses: ['10.12.0.5'],
+          since: 1,
+          gatewayRttMs: null,
+        },
+        {
+          kind: 'securityKey',
+          change: false,
+          available: true,
+          present: true,
+          keys: [
+            {
+              vendor: 'Yubico',
+              product: 'YubiKey 5',
+              vendorId: 0x1050,
+              productId: 0x0407,
+              interfaces: ['OTP', 'FIDO', 'CCID'],
+            },
+          ],
+        },
+        {
+          kind: 'health',
+          cpuPct: 91.2,
+          memPct: 80,
+          link: 'wifi',
+          wifiSignalPct: 35,
+          batteryPct: 12,
+          onAc: false,
+          uptimeSec: 3 * 86_400,
+        },
+        {
+          kind: 'probe',
+          probeId: 'ewo',
+          app: 'Einwohnerwesen',
+          probeKind: 'http',
+          target: 'https://ewo/',
+          ok: false,
+          errorClass: 'timeout',
+          errorMessage: 'no complete answer within 5000 ms',
+          phases: { totalMs: 5000 },
+        },
+      ],
+    });
+    expect(text).toContain('VPN:          eingeschränkt: GlobalProtect über gpd0 (10.12.0.5)');
+    expect(text).toContain('Yubico YubiKey 5 (OTP, FIDO, CCID)');
+    expect(text).toContain('CPU 91 %');
+    expect(text).toContain('Akku 12 %');
+    expect(text).toContain('Netz: WLAN (Signal 35 %)');
+    expect(text).toContain('läuft seit 3 Tagen');
+    expect(text).toContain('Einwohnerwesen (https://ewo/): FEHLER timeout');
+  });
+
+  it('says when the notebook cannot see USB keys, and why', () => {
+    const text = formatSnapshot({
+      capabilities: [],
+      observations: [
+        {
+          kind: 'securityKey',
+          change: false,
+          available: false,
+          reason: 'libusb fehlt',
+          present: false,
+          keys: [],
+        },
+      ],
+    });
+    expect(text).toContain('Schlüssel:    nicht prüfbar (libusb fehlt)');
+  });
+});

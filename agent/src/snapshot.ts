@@ -1,0 +1,127 @@
+import type {
+  Capability,
+  HealthData,
+  IdentityData,
+  ObservationData,
+  ProbeConfig,
+  ProbeData,
+  SecurityKeyData,
+  VpnData,
+} from '@lagebild/shared';
+import { type CollectorSet, capabilitiesOf } from './plan.js';
+
+/** One full observation set of this machine, as `lagebild-agent snapshot --json` prints it. */
+export interface Snapshot {
+  capabilities: Capability[];
+  observations: ObservationData[];
+}
+
+/** Runs every collector once (probes from the given configs); a failing collector is left out. */
+export async function takeSnapshot(
+  set: CollectorSet,
+  probes: readonly ProbeConfig[] = [],
+  onError: (collector: string, e: unknown) => void = () => {},
+): Promise<Snapshot> {
+  const collectors = [set.identity, set.vpn, set.securityKey, set.health, ...probes.map((p) => set.probe(p))];
+  const [capabilities, results] = await Promise.all([
+    capabilitiesOf(collectors),
+    Promise.all(
+      collectors.map((c) =>
+        c.collect({ force: true }).catch((e: unknown) => {
+          onError(c.name, e);
+          return [];
+        }),
+      ),
+    ),
+  ]);
+  return { capabilities, observations: results.flat() };
+}
+
+const OS: Record<IdentityData['os'], string> = {
+  windows: 'Windows',
+  macos: 'macOS',
+  linux: 'Linux',
+  other: 'anderes OS',
+};
+const VPN: Record<VpnData['state'], string> = {
+  up: 'verbunden',
+  degraded: 'eingeschränkt',
+  down: 'getrennt',
+};
+const LINK: Record<HealthData['link'], string> = {
+  wifi: 'WLAN',
+  ethernet: 'Kabel (Ethernet)',
+  mobile: 'Mobilfunk',
+  other: 'andere',
+  none: 'keine',
+};
+const num = (v: number) => Math.round(v).toLocaleString('de-DE');
+
+function uptime(sec: number): string {
+  if (sec < 7200) return `${num(sec / 60)} min`;
+  if (sec < 172_800) return `${num(sec / 3600)} h`;
+  return `${num(sec / 86_400)} Tagen`;
+}
+
+function identity(d: IdentityData): string {
+  const model = [d.manufacturer, d.model].filter(Boolean).join(' ');
+  return `Gerät:        ${d.hostname}, Seriennummer ${d.serial || 'unbekannt'}${model ? `, ${model}` : ''}\n              ${OS[d.os]} ${d.osVersion}, Agent ${d.agentVersion}`;
+}
+
+function vpn(d: VpnData): string {
+  if (d.state === 'down') {
+    return `VPN:          getrennt${d.vendor || d.interface ? ` (${d.vendor ?? 'Tunnel'} ${d.interface ?? ''} ohne Verbindung)` : ' (kein Tunnel erkannt)'}`;
+  }
+  const rtt = d.gatewayRttMs != null ? `, Antwortzeit ${num(d.gatewayRttMs)} ms` : '';
+  return `VPN:          ${VPN[d.state]}: ${d.vendor ?? 'unbekannter Client'} über ${d.interface} (${d.addresses.join(', ')})${rtt}`;
+}
+
+function securityKey(d: SecurityKeyData): string {
+  if (!d.available) return `Schlüssel:    nicht prüfbar (${d.reason ?? 'USB-HID nicht verfügbar'})`;
+  if (!d.present) return 'Schlüssel:    kein Sicherheitsschlüssel gesteckt';
+  return `Schlüssel:    ${d.keys.map((k) => `${k.vendor} ${k.product} (${k.interfaces.join(', ') || '–'})`).join('; ')}`;
+}
+
+function health(d: HealthData): string {
+  const parts = [
+    `CPU ${num(d.cpuPct)} %`,
+    `Speicher ${num(d.memPct)} %${d.memTotalMb ? ` von ${num(d.memTotalMb)} MB` : ''}`,
+  ];
+  if (d.diskFreePct !== undefined) parts.push(`Datenträger ${num(d.diskFreePct)} % frei`);
+  parts.push(
+    d.batteryPct == null ? 'kein Akku' : `Akku ${num(d.batteryPct)} %${d.onAc ? ' (Netzteil)' : ''}`,
+  );
+  parts.push(`Netz: ${LINK[d.link]}${d.wifiSignalPct != null ? ` (Signal ${num(d.wifiSignalPct)} %)` : ''}`);
+  parts.push(`läuft seit ${uptime(d.uptimeSec)}`);
+  return `Zustand:      ${parts.join(', ')}`;
+}
+
+function probe(d: ProbeData): string {
+  const p = d.phases;
+  const phases = [
+    p.dnsMs !== undefined ? `DNS ${num(p.dnsMs)}` : null,
+    p.connectMs !== undefined ? `TCP ${num(p.connectMs)}` : null,
+    p.tlsMs !== undefined ? `TLS ${num(p.tlsMs)}` : null,
+    p.ttfbMs !== undefined ? `Antwort ${num(p.ttfbMs)}` : null,
+  ].filter(Boolean);
+  const detail = phases.length > 0 ? ` (${phases.join(', ')} ms)` : '';
+  const result = d.ok
+    ? `OK in ${num(p.totalMs)} ms${detail}`
+    : `FEHLER ${d.errorClass}${d.errorMessage ? `: ${d.errorMessage}` : ''}`;
+  return `Verfahren:    ${d.app} (${d.target}): ${result}`;
+}
+
+/** A short German summary of a snapshot for people at the console. */
+export function formatSnapshot(s: Snapshot): string {
+  const lines: string[] = [];
+  for (const o of s.observations) {
+    if (o.kind === 'identity') lines.push(identity(o));
+    else if (o.kind === 'vpn') lines.push(vpn(o));
+    else if (o.kind === 'securityKey') lines.push(securityKey(o));
+    else if (o.kind === 'health') lines.push(health(o));
+    else if (o.kind === 'probe') lines.push(probe(o));
+  }
+  if (!s.observations.some((o) => o.kind === 'probe'))
+    lines.push('Verfahren:    keine Prüfungen konfiguriert (--config)');
+  return `${lines.join('\n')}\n`;
+}
