@@ -46,7 +46,9 @@ function installIsCurrent() {
   const lock = join(root, 'pnpm-lock.yaml');
   if (!existsSync(marker) || !existsSync(lock)) return false;
   const installed = statSync(marker).mtimeMs;
-  const inputs = [lock, 'package.json', 'pnpm-workspace.yaml'].map((f) => statSync(join(root, f)).mtimeMs);
+  const inputs = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'].map(
+    (f) => statSync(join(root, f)).mtimeMs,
+  );
   return inputs.every((t) => t <= installed);
 }
 

@@ -11,7 +11,7 @@ Options:
   --host H       address to listen on (default 127.0.0.1)
   --devices N    simulated notebooks besides the local agent (default 200)
   --data DIR     database, agent state and logs (default ./.lagebild-demo)
-  --speed N      time compression of the simulated fleet (default 6: probes every 10 s)
+  --speed N      time compression of the simulated fleet (default 3: probes every 10 s)
   --no-agent     do not start the real agent on this machine
   -h, --help     show this help
 
@@ -62,7 +62,7 @@ const demo = await startDemo({
   port: int('port', v.port, 8080, 0, 65535),
   host: v.host ?? '127.0.0.1',
   devices: int('devices', v.devices, 200, 0, 100_000),
-  speed: int('speed', v.speed, 6, 1, 600),
+  speed: int('speed', v.speed, 3, 1, 600),
   dataDir: resolve(v.data ?? '.lagebild-demo'),
   agent: !v['no-agent'],
   log: (line) => console.log(`  ${line}`),

@@ -73,7 +73,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       serverUrl,
       enrollSecret,
       devices: options.devices ?? 200,
-      speed: options.speed ?? 6,
+      speed: options.speed ?? 3,
       onLog: (line) => log(`sim: ${line}`),
     });
     cleanups.push(() => fleet.stop());

@@ -35,7 +35,7 @@ describe('the demo dashboard in a real browser', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
     }
     dataDir = mkdtempSync(join(tmpdir(), 'lagebild-demo-'));
-    demo = await startDemo({ port: 0, devices: 200, dataDir, speed: 6 });
+    demo = await startDemo({ port: 0, devices: 200, dataDir, speed: 3 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -68,13 +68,15 @@ describe('the demo dashboard in a real browser', () => {
   it('updates the online count live when a notebook goes offline, without a reload', async () => {
     const before = await waitForCount(page, 'count-online', (n) => n >= 200, 30_000);
     await page.evaluate(() => {
-      (window as unknown as { __noReload: boolean }).__noReload = true;
+      (globalThis as unknown as { __noReload: boolean }).__noReload = true;
     });
     await demo.fleet.goOffline(0);
     const after = await waitForCount(page, 'count-online', (n) => n === before - 1, 5_000);
     expect(after).toBe(before - 1);
     // the same page, not a reload
-    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload)).toBe(
+      true,
+    );
     await demo.fleet.goOnline(0);
     await waitForCount(page, 'count-online', (n) => n === before, 10_000);
   });

@@ -45,7 +45,8 @@ function chartOptions(current: () => ChartData, width: number, lang: Lang, t: Tr
           dash: style.dash,
           width: 2,
           spanGaps: false,
-          points: { show: false },
+          // one dot per minute: a fresh fleet has a single bucket, which a line alone would not show
+          points: { show: true, size: 6, fill: style.color },
           value: (_u, v) => formatMs(v, lang),
         };
       }),
