@@ -33,9 +33,9 @@ describe('local config file', () => {
     expect(() => parseLocalConfig('{', 'agent.json')).toThrow(/agent\.json: not valid JSON/);
     expect(() => parseLocalConfig('{"sever": "x"}', 'agent.json')).toThrow(/unknown field\(s\) sever/);
     expect(() => parseLocalConfig(JSON.stringify({ probes: [{ ...probe, intervalSec: 1 }] }))).toThrow(
-      /probes\[0\]\.intervalSec must be between 5 and 86400/,
+      /probes\[0\]\.intervalSec must be >= 5/,
     );
-    expect(() => parseLocalConfig(JSON.stringify({ probes: [probe, probe] }))).toThrow(/used twice: ewo/);
+    expect(() => parseLocalConfig(JSON.stringify({ probes: [probe, probe] }))).toThrow(/used more than once: ewo/);
     expect(() => parseLocalConfig(JSON.stringify({ intervals: { vpnSec: 0 } }))).toThrow(/intervals\.vpnSec/);
     expect(() => parseLocalConfig(JSON.stringify({ vpn: { checkTarget: 'gw' } }))).toThrow(/host:port/);
   });

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { type ConfigFrame, decodeServerFrame, Intervals, ProbeConfig } from '@lagebild/shared';
+import {
+  type ConfigFrame,
+  decodeServerFrame,
+  IntervalOverrides,
+  type Intervals,
+  type ProbeConfig,
+  probeListProblems,
+  schemaProblems,
+} from '@lagebild/shared';
 import { messageOf } from './collector.js';
 import { parseHostPort } from './collectors/tcp-connect.js';
-import { schemaProblems } from './flat-schema.js';
 
 /** The agent's own config file (JSON); probes and intervals apply until the server pushes its config. */
 export interface LocalConfig {
@@ -37,17 +44,9 @@ export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
   }
   const config = c as LocalConfig;
   const problems: string[] = [];
-  if (config.probes !== undefined) {
-    if (!Array.isArray(config.probes)) problems.push('probes must be an array');
-    else {
-      problems.push(...config.probes.flatMap((p, i) => schemaProblems(ProbeConfig, p, `probes[${i}]`)));
-      const ids = config.probes.map((p) => p?.id);
-      const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
-      if (twice.length > 0) problems.push(`probe id(s) used twice: ${[...new Set(twice)].join(', ')}`);
-    }
-  }
+  if (config.probes !== undefined) problems.push(...probeListProblems(config.probes, 'probes'));
   if (config.intervals !== undefined)
-    problems.push(...schemaProblems(Intervals, config.intervals, 'intervals', true));
+    problems.push(...schemaProblems(IntervalOverrides, config.intervals, 'intervals'));
   if (problems.length > 0) throw new Error(`${source}: ${problems.join('; ')}`);
   // the shared protocol schema checks probes and intervals exactly as it does for a pushed config
   try {

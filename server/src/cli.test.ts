@@ -132,7 +132,7 @@ describe('lagebild-server CLI', () => {
     );
     const r = await run(['--probes', file, '--data', join(cwd, 'unused')], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('probes/0/kind');
+    expect(r.stderr).toContain('probes[0].kind');
     expect(existsSync(join(cwd, 'unused'))).toBe(false);
   });
 

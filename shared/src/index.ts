@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './frames.js';
 export type * from './live.js';
 export * from './observations.js';
+export * from './validate.js';
 export * from './version.js';

@@ -257,7 +257,7 @@ describe('probe config API', () => {
     for (const payload of bad) {
       const res = await app.inject({ method: 'PUT', url: '/api/v1/config/probes', payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(res.json().message).toMatch(/^body\//);
+      expect(res.json().message).toMatch(/^body\.(probes|intervals)/);
     }
     expect((await app.inject('/api/v1/config/probes')).json().version).toBe(0);
     await app.close();

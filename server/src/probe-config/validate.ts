@@ -1,16 +1,17 @@
 import {
   Intervals,
   type Intervals as IntervalsT,
-  ProbeConfig,
   type ProbeConfig as ProbeConfigT,
+  ProbeList,
+  probeListProblems,
+  schemaProblems,
 } from '@lagebild/shared';
 import Type from 'typebox';
-import Compile from 'typebox/compile';
 
 /** Body of PUT /api/v1/config/probes. */
 export const ProbeConfigBody = Type.Object(
   {
-    probes: Type.Array(ProbeConfig, { maxItems: 256 }),
+    probes: ProbeList,
     intervals: Type.Optional(Intervals),
   },
   { additionalProperties: false },
@@ -21,16 +22,6 @@ export interface ProbeConfigBody {
   intervals?: IntervalsT;
 }
 
-const ProbeList = Type.Array(ProbeConfig, { maxItems: 256 });
-
-const body = Compile(ProbeConfigBody);
-const list = Compile(ProbeList);
-
-type Checker = {
-  Check(v: unknown): boolean;
-  Errors(v: unknown): { instancePath: string; message: string }[];
-};
-
 /** A probe config that cannot be used; the message names the offending field. */
 export class ProbeConfigError extends Error {
   constructor(message: string) {
@@ -39,33 +30,20 @@ export class ProbeConfigError extends Error {
   }
 }
 
-function check(checker: Checker, value: unknown, what: string): void {
-  if (checker.Check(value)) return;
-  const [e] = checker.Errors(value);
-  throw new ProbeConfigError(e ? `${what}${e.instancePath || ''} ${e.message}` : `${what} is not valid`);
-}
-
-function uniqueIds(probes: ProbeConfigT[], what: string): void {
-  const seen = new Set<string>();
-  probes.forEach((p, i) => {
-    if (seen.has(p.id))
-      throw new ProbeConfigError(`${what}/${i}/id "${p.id}" is used by more than one probe`);
-    seen.add(p.id);
-  });
+function check(problems: string[]): void {
+  if (problems.length > 0) throw new ProbeConfigError(problems.join('; '));
 }
 
 /** Validates a PUT body strictly against the shared schema (no coercion, no unknown fields). */
 export function decodeProbeConfigBody(value: unknown): ProbeConfigBody {
-  check(body, value, 'body');
+  check(schemaProblems(ProbeConfigBody, value, 'body'));
   const b = value as ProbeConfigBody;
-  uniqueIds(b.probes, 'body/probes');
+  check(probeListProblems(b.probes, 'body.probes'));
   return b;
 }
 
 /** Validates a JSON array of probe targets (the CLI's --probes file). */
 export function decodeProbeList(value: unknown): ProbeConfigT[] {
-  check(list, value, 'probes');
-  const probes = value as ProbeConfigT[];
-  uniqueIds(probes, 'probes');
-  return probes;
+  check(probeListProblems(value, 'probes'));
+  return value as ProbeConfigT[];
 }
