@@ -35,7 +35,9 @@ describe('local config file', () => {
     expect(() => parseLocalConfig(JSON.stringify({ probes: [{ ...probe, intervalSec: 1 }] }))).toThrow(
       /probes\[0\]\.intervalSec must be >= 5/,
     );
-    expect(() => parseLocalConfig(JSON.stringify({ probes: [probe, probe] }))).toThrow(/used more than once: ewo/);
+    expect(() => parseLocalConfig(JSON.stringify({ probes: [probe, probe] }))).toThrow(
+      /used more than once: ewo/,
+    );
     expect(() => parseLocalConfig(JSON.stringify({ intervals: { vpnSec: 0 } }))).toThrow(/intervals\.vpnSec/);
     expect(() => parseLocalConfig(JSON.stringify({ vpn: { checkTarget: 'gw' } }))).toThrow(/host:port/);
   });
