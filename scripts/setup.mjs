@@ -20,7 +20,10 @@ export function buildEnv(env = process.env) {
 export function pnpmCommand() {
   const execPath = process.env.npm_execpath ?? '';
   const agent = process.env.npm_config_user_agent ?? '';
-  if (execPath && agent.startsWith(`pnpm/${pinned} `)) return [process.execPath, [execPath]];
+  if (execPath && agent.startsWith(`pnpm/${pinned} `)) {
+    // pnpm may be a JavaScript entry or a standalone executable
+    return /\.[cm]?js$/.test(execPath) ? [process.execPath, [execPath]] : [execPath, []];
+  }
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: false });
   if (onPath.status === 0 && onPath.stdout.trim() === pinned) return ['pnpm', []];
   return ['npx', ['--yes', `pnpm@${pinned}`]];
