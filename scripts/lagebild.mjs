@@ -74,9 +74,13 @@ switch (command) {
   case 'demo':
     demo(rest);
     break;
+  case 'build':
+    ensureInstalled();
+    build();
+    break;
   default:
     console.error(
-      'usage: node scripts/lagebild.mjs test [vitest args] | demo [--port N] [--devices N] [--data DIR]',
+      'usage: node scripts/lagebild.mjs test [vitest args] | demo [--port N] [--devices N] [--data DIR] | build',
     );
     process.exit(2);
 }
