@@ -6,6 +6,7 @@ import {
   ProbeErrorClass,
   ProbeKind,
   ProbePhases,
+  RouteCheck,
   SecurityKey,
   Timestamp,
 } from './observations.js';
@@ -91,7 +92,9 @@ export const DeviceDetail = Type.Object({
     interface: Nullable(Type.String()),
     addresses: Type.Array(Type.String()),
     gatewayRttMs: Nullable(Type.Number()),
+    gatewayReachable: Nullable(Type.Boolean()),
     changesLastHour: Nullable(Type.Integer()),
+    routes: Type.Array(RouteCheck),
   }),
   securityKeys: Type.Array(SecurityKey),
   capabilities: Type.Array(Capability),

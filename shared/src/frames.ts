@@ -24,6 +24,14 @@ export const ProbeConfig = Type.Object(
     target: Str(2048),
     intervalSec: Type.Integer({ minimum: 5, maximum: 86_400 }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+    /** http: accepted status codes (default: any 2xx or 3xx) */
+    expectStatus: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { maxItems: 32 })),
+    /** http: text the body must contain */
+    expectBody: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** each run starts up to this share of the interval late, so a fleet does not probe in lock-step (default 0.1) */
+    jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** restrict to one IP version; default: whatever the resolver returns first */
+    ipVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(6)])),
   },
   strict,
 );
@@ -95,12 +103,17 @@ export const WelcomeFrame = Type.Object(
     deviceId: Id,
     ackSeq: Type.Integer({ minimum: 0 }),
     heartbeatSec: Type.Integer({ minimum: 1, maximum: 3_600 }),
+    /** server clock when the frame was sent: lets agents estimate their clock offset */
+    serverTime: Type.Optional(Timestamp),
   },
   strict,
 );
 
 /** Everything up to and including `seq` is committed; the agent may forget it. */
-export const AckFrame = Type.Object({ type: Type.Literal('ack'), seq: Type.Integer({ minimum: 0 }) }, strict);
+export const AckFrame = Type.Object(
+  { type: Type.Literal('ack'), seq: Type.Integer({ minimum: 0 }), serverTime: Type.Optional(Timestamp) },
+  strict,
+);
 
 export const ErrorCodeSchema = Type.Union(ERROR_CODES.map((c) => Type.Literal(c))) as Type.TSchema;
 

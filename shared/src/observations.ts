@@ -32,6 +32,17 @@ export const IdentityData = Type.Object(
   { additionalProperties: false },
 );
 
+/** Where the route to one Fachverfahren host leaves the notebook. */
+export const RouteCheck = Type.Object(
+  {
+    host: Str(255),
+    /** null when the route could not be determined (no route tool, name did not resolve) */
+    viaTunnel: Nullable(Type.Boolean()),
+    interface: Type.Optional(Nullable(Str(128))),
+  },
+  { additionalProperties: false },
+);
+
 export const VpnState = Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]);
 
 /** VPN tunnel state. `change` marks a transition (sent at once); otherwise it is a periodic heartbeat. */
@@ -47,7 +58,11 @@ export const VpnData = Type.Object(
     /** the VPN concentrator this tunnel ends at (host name or address), when known */
     gateway: Type.Optional(Nullable(Str(255))),
     gatewayRttMs: Type.Optional(Nullable(Ms)),
+    /** whether the configured gateway / check address answered; absent when none is configured */
+    gatewayReachable: Type.Optional(Nullable(Type.Boolean())),
     changesLastHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    /** for each configured Fachverfahren host: does its route go through the tunnel */
+    routes: Type.Optional(Type.Array(RouteCheck, { maxItems: 256 })),
   },
   { additionalProperties: false },
 );
@@ -60,6 +75,9 @@ export const SecurityKey = Type.Object(
     productId: Type.Integer({ minimum: 0, maximum: 0xffff }),
     /** e.g. FIDO, OTP, CCID: the USB interfaces the key exposes. */
     interfaces: Type.Array(Str(16), { maxItems: 8 }),
+    /** model family, e.g. "YubiKey 5 NFC", when the product id tells it */
+    model: Type.Optional(Str(128)),
+    serial: Type.Optional(Str(64)),
   },
   { additionalProperties: false },
 );
@@ -81,12 +99,28 @@ export const ProbeKind = Type.Union([Type.Literal('http'), Type.Literal('tcp'), 
 
 /** Why a probe failed; `null` when it succeeded. */
 export const ProbeErrorClass = Type.Union([
+  /** name did not resolve */
   Type.Literal('dns'),
+  /** resolver did not answer in time */
+  Type.Literal('dns-timeout'),
+  /** connection failed (unreachable, reset) */
   Type.Literal('connect'),
+  /** connection refused */
   Type.Literal('refused'),
+  /** connection not established in time */
+  Type.Literal('connect-timeout'),
+  /** TLS handshake failed */
   Type.Literal('tls'),
+  /** certificate not trusted, wrong name or not yet valid */
+  Type.Literal('cert-invalid'),
+  /** certificate expired */
+  Type.Literal('cert-expired'),
+  /** no complete answer within the timeout */
   Type.Literal('timeout'),
+  /** status other than expected */
   Type.Literal('http-status'),
+  /** body lacks the expected text */
+  Type.Literal('body-mismatch'),
   Type.Literal('protocol'),
   Type.Literal('other'),
 ]);
@@ -120,6 +154,8 @@ export const ProbeData = Type.Object(
     status: Type.Optional(Type.Integer({ minimum: 0, maximum: 999 })),
     phases: ProbePhases,
     certExpiresAt: Type.Optional(Timestamp),
+    /** IP version the probe connected over */
+    ipVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(6)])),
   },
   { additionalProperties: false },
 );
@@ -142,9 +178,19 @@ export const HealthData = Type.Object(
     diskFreePct: Type.Optional(Pct),
     batteryPct: Type.Optional(Nullable(Pct)),
     onAc: Type.Optional(Nullable(Type.Boolean())),
+    charging: Type.Optional(Nullable(Type.Boolean())),
+    /** remaining capacity against design capacity */
+    batteryHealthPct: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 200 }))),
     link: LinkType,
     wifiSignalPct: Type.Optional(Nullable(Pct)),
+    wifiSignalDbm: Type.Optional(Nullable(Type.Number({ minimum: -150, maximum: 0 }))),
+    linkSpeedMbps: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1_000_000 }))),
     uptimeSec: Type.Integer({ minimum: 0 }),
+    /** local clock minus server clock, estimated from welcome/ack round trips */
+    clockOffsetMs: Type.Optional(Nullable(Type.Number({ minimum: -1e12, maximum: 1e12 }))),
+    /** the agent's own footprint */
+    agentCpuPct: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000 })),
+    agentRssMb: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000 })),
   },
   { additionalProperties: false },
 );
@@ -153,8 +199,17 @@ export const HealthData = Type.Object(
 export const AgentEventData = Type.Object(
   {
     kind: Type.Literal('agent'),
-    event: Type.Union([Type.Literal('started'), Type.Literal('stopping'), Type.Literal('resumed')]),
+    event: Type.Union([
+      Type.Literal('started'),
+      Type.Literal('stopping'),
+      Type.Literal('resumed'),
+      Type.Literal('collector-failed'),
+    ]),
     detail: Type.Optional(Str(512)),
+    /** for `resumed`: how long the notebook slept */
+    sleptMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** for `collector-failed`: which collector threw or hung */
+    collector: Type.Optional(Str(64)),
   },
   { additionalProperties: false },
 );
@@ -188,6 +243,7 @@ export const Observation = Type.Union([
 export type OsFamily = Static<typeof OsFamily>;
 export type IdentityData = Static<typeof IdentityData>;
 export type VpnState = Static<typeof VpnState>;
+export type RouteCheck = Static<typeof RouteCheck>;
 export type VpnData = Static<typeof VpnData>;
 export type SecurityKey = Static<typeof SecurityKey>;
 export type SecurityKeyData = Static<typeof SecurityKeyData>;

@@ -137,6 +137,7 @@ export class AgentSession {
       deviceId: auth.deviceId,
       ackSeq: auth.lastSeq,
       heartbeatSec: this.deps.heartbeatSec,
+      serverTime: this.deps.now(),
     });
     this.send(await this.deps.configFrame());
     this.startPing();
@@ -152,7 +153,7 @@ export class AgentSession {
       return this.fail('LB_ERR_STORE_FAILED');
     }
     // the ack leaves only after the commit above: the agent may now forget these observations
-    this.send({ type: 'ack', seq: result.ackSeq });
+    this.send({ type: 'ack', seq: result.ackSeq, serverTime: this.deps.now() });
     if (result.summaryChanged) this.deps.live.deviceChanged(deviceId);
     this.deps.live.probesStored(result.samples);
   }

@@ -88,6 +88,14 @@ export const MIGRATIONS: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'VPN route checks and gateway reachability',
+    sql: `
+      ALTER TABLE devices ADD COLUMN vpn_gateway_reachable INTEGER;
+      ALTER TABLE devices ADD COLUMN vpn_routes TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's, each in its own transaction; returns the version. */

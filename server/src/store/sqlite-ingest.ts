@@ -52,6 +52,7 @@ export function createIngest(db: Database) {
     vpn_state = @vpn_state, vpn_vendor = @vpn_vendor, vpn_interface = @vpn_interface,
     vpn_gateway = @vpn_gateway, vpn_addresses = @vpn_addresses, vpn_since = @vpn_since,
     vpn_rtt = @vpn_rtt, vpn_changes = @vpn_changes,
+    vpn_gateway_reachable = @vpn_gateway_reachable, vpn_routes = @vpn_routes,
     key_available = @key_available, key_present = @key_present, keys_json = @keys_json,
     health_json = @health_json, health_ts = @health_ts
     WHERE id = @id`);
@@ -89,6 +90,8 @@ export function createIngest(db: Database) {
     row.vpn_since = o.since;
     row.vpn_rtt = o.gatewayRttMs ?? null;
     row.vpn_changes = o.changesLastHour ?? null;
+    row.vpn_gateway_reachable = o.gatewayReachable == null ? null : o.gatewayReachable ? 1 : 0;
+    row.vpn_routes = o.routes ? JSON.stringify(o.routes) : null;
   }
 
   function applySecurityKey(row: DeviceRow, o: Stamped<SecurityKeyData>): void {

@@ -8,6 +8,7 @@ import type {
   ProbeErrorClass,
   ProbeKind,
   ProbePhases,
+  RouteCheck,
   SecurityKey,
 } from '@lagebild/shared';
 
@@ -36,6 +37,8 @@ export interface DeviceRow {
   vpn_since: number | null;
   vpn_rtt: number | null;
   vpn_changes: number | null;
+  vpn_gateway_reachable: number | null;
+  vpn_routes: string | null;
   key_available: number | null;
   key_present: number | null;
   keys_json: string | null;
@@ -107,7 +110,9 @@ export function toDetailFields(row: DeviceRow) {
       interface: row.vpn_interface,
       addresses: parseJson<string[]>(row.vpn_addresses, []),
       gatewayRttMs: row.vpn_rtt,
+      gatewayReachable: row.vpn_gateway_reachable === null ? null : row.vpn_gateway_reachable === 1,
       changesLastHour: row.vpn_changes,
+      routes: parseJson<RouteCheck[]>(row.vpn_routes, []),
     },
     securityKeys: keysOf(row),
     capabilities: parseJson<Capability[]>(row.capabilities_json, []),

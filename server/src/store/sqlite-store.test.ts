@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { health, identity, probe, securityKey, vpn } from '../test-support/fixtures.js';
+import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
@@ -36,7 +37,7 @@ describe('SqliteStore', () => {
       await first.close();
       const second = new SqliteStore(file);
       const rows = second.db.prepare('SELECT version FROM schema_migrations').all();
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
       expect((await second.listDevices({ limit: 10, offset: 0 })).total).toBe(1);
       await second.close();
     } finally {
@@ -100,6 +101,22 @@ describe('SqliteStore', () => {
       vendor: 'WireGuard',
       gateway: 'vpn-gw-1.stadt.example',
       since: T0 + 15000,
+    });
+  });
+
+  it('keeps which Fachverfahren routes go through the tunnel and whether the gateway answers', async () => {
+    const id = await enrolled(store);
+    const routes = [
+      { host: 'standesamt.stadt.internal', viaTunnel: true, interface: 'wg0' },
+      { host: 'bauportal.example', viaTunnel: false, interface: 'wlan0' },
+    ];
+    await store.ingestBatch(id, [vpn(1, T0, 'degraded', { gatewayReachable: false, routes })], T0);
+    const detail = await store.deviceDetail(id, 50);
+    expect(detail?.vpnDetail).toMatchObject({ gatewayReachable: false, routes });
+    await store.ingestBatch(id, [vpn(2, T0 + 1000, 'up', { gatewayReachable: true })], T0);
+    expect((await store.deviceDetail(id, 50))?.vpnDetail).toMatchObject({
+      gatewayReachable: true,
+      routes: [],
     });
   });
 
