@@ -1,3 +1,4 @@
+import { ProbeErrorClass, type ProbeErrorClass as ProbeErrorClassT } from '@lagebild/shared';
 import { describe, expect, it } from 'vitest';
 import {
   berlinDay,
@@ -87,6 +88,20 @@ describe('state labels', () => {
     expect(linkLabel('wifi', 'de')).toBe('WLAN');
     expect(probeErrorLabel('timeout', 'de')).toBe('Zeitüberschreitung');
     expect(probeErrorLabel(null, 'de')).toBe('Sonstiges');
+  });
+
+  it('have a German and an English label for every probe error class of the protocol', () => {
+    const classes = (ProbeErrorClass as unknown as { anyOf: { const: ProbeErrorClassT }[] }).anyOf.map(
+      (s) => s.const,
+    );
+    expect(classes.length).toBeGreaterThan(10);
+    for (const c of classes) {
+      for (const lang of ['de', 'en'] as const) {
+        const label = probeErrorLabel(c, lang);
+        expect(label, `${lang} ${c}`).not.toMatch(/^probeError\./);
+        expect(label.length, `${lang} ${c}`).toBeGreaterThan(2);
+      }
+    }
   });
 
   it('translate known event states and pass unknown ones through', () => {
