@@ -6,3 +6,4 @@ export type * from './live.js';
 export * from './observations.js';
 export * from './validate.js';
 export * from './version.js';
+export * from './vpn-vendors.js';

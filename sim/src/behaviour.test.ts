@@ -5,6 +5,7 @@ import {
   type ObservationData,
   type ProbeConfig,
   type ProbeData,
+  VPN_VENDOR,
 } from '@lagebild/shared';
 import { describe, expect, it } from 'vitest';
 import { type BehaviourOptions, DeviceBehaviour } from './behaviour.js';
@@ -63,7 +64,7 @@ describe('device profiles', () => {
     expect(withKey).toBeLessThan(0.88);
     expect(new Set(profiles.map((p) => p.gateway))).toEqual(new Set(DEFAULT_GATEWAYS));
     expect(new Set(profiles.map((p) => p.vpnVendor))).toEqual(
-      new Set(['WireGuard', 'Cisco AnyConnect', 'Palo Alto GlobalProtect', 'Windows IKEv2']),
+      new Set([VPN_VENDOR.wireguard, VPN_VENDOR.cisco, VPN_VENDOR.globalprotect, VPN_VENDOR.ipsec]),
     );
     expect(profiles.some((p) => p.connectivity === 'poor')).toBe(true);
   });

@@ -1,4 +1,4 @@
-import type { LinkType, OsFamily, SecurityKey } from '@lagebild/shared';
+import { type LinkType, type OsFamily, type SecurityKey, VPN_VENDOR } from '@lagebild/shared';
 import { createRng, hash32 } from './prng.js';
 
 /** How a notebook's connection behaves over time. */
@@ -28,13 +28,13 @@ export interface DeviceProfile {
 }
 
 const VPN_VENDORS: readonly (readonly [{ vendor: string; iface: string }, number])[] = [
-  [{ vendor: 'WireGuard', iface: 'wg-stadt' }, 35],
+  [{ vendor: VPN_VENDOR.wireguard, iface: 'wg-stadt' }, 35],
   [
-    { vendor: 'Cisco AnyConnect', iface: 'Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter' },
+    { vendor: VPN_VENDOR.cisco, iface: 'Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter' },
     30,
   ],
-  [{ vendor: 'Palo Alto GlobalProtect', iface: 'PANGP Virtual Ethernet Adapter' }, 20],
-  [{ vendor: 'Windows IKEv2', iface: 'Stadt Always On VPN' }, 15],
+  [{ vendor: VPN_VENDOR.globalprotect, iface: 'PANGP Virtual Ethernet Adapter' }, 20],
+  [{ vendor: VPN_VENDOR.ipsec, iface: 'Stadt Always On VPN' }, 15],
 ] as const;
 
 const HARDWARE: readonly (readonly [{ manufacturer: string; model: string; prefix: string }, number])[] = [

@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import type { Systeminformation } from 'systeminformation';
+import { type CommandResult, commandKey, type RunCommand } from '../exec.js';
 
 /** A `si.networkInterfaces()` entry with every field systeminformation fills, for tests. */
 export function nic(
@@ -98,3 +100,24 @@ export const MAC_UTUN_SYSTEM = nic({
   operstate: 'unknown',
   type: 'virtual',
 });
+
+const FIXTURE_DIR = new URL('./fixtures/vpn/', import.meta.url);
+
+/** Names of the recorded VPN fixtures (without `.json`). */
+export function vpnFixtureNames(): string[] {
+  return readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
+/** A RunCommand that answers from recorded outputs and remembers what was asked; unrecorded commands fail to start. */
+export function replayRun(commands: Record<string, CommandResult>): RunCommand & { asked: string[] } {
+  const asked: string[] = [];
+  const run = async (file: string, args: string[]): Promise<CommandResult> => {
+    const key = commandKey(file, args);
+    asked.push(key);
+    return commands[key] ?? { code: null, stdout: '', stderr: `not recorded: ${key}` };
+  };
+  return Object.assign(run, { asked });
+}
