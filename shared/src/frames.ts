@@ -20,7 +20,7 @@ export const ProbeConfig = Type.Object(
     id: Id,
     app: Str(128),
     kind: ProbeKind,
-    /** URL for http, host:port for tcp, host name for dns. */
+    /** URL for http, host:port for tcp; for dns a host name, or dns://server[:port]/name to ask one server. */
     target: Str(2048),
     intervalSec: Type.Integer({ minimum: 5, maximum: 86_400 }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),

@@ -1,150 +1,124 @@
-import http from 'node:http';
-import https from 'node:https';
+import { type ClientRequest, request } from 'node:http';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import type { TLSSocket } from 'node:tls';
-import type { ProbeConfig, ProbeData, ProbeErrorClass, ProbePhases } from '@lagebild/shared';
+import type { ProbeConfig, ProbeData } from '@lagebild/shared';
+import { AGENT_VERSION } from '../version.js';
+import { type HostLookup, systemLookup, unbracket } from './probe-resolve.js';
+import { ProbeFailure, ProbeRun } from './probe-run.js';
+import { type HttpProbeTls, secureContextFor, tlsHandshake } from './probe-tls.js';
+import { openTcp } from './tcp-connect.js';
 
-/** TLS trust for HTTPS probes, e.g. the city's internal CA. */
-export interface HttpProbeTls {
-  ca?: string | Buffer | Array<string | Buffer>;
-  rejectUnauthorized?: boolean;
+export type { HttpProbeTls } from './probe-tls.js';
+
+/** How much of the body is kept to look for `expectBody`; the rest is read (and timed) but not kept. */
+export const BODY_LIMIT = 64 * 1024;
+
+/** What an HTTP(S) probe may be given besides its config. */
+export interface HttpProbeOptions {
+  /** TLS trust; default Node's bundled root CAs */
+  tls?: HttpProbeTls;
+  /** name resolution; default the system resolver */
+  lookup?: HostLookup;
 }
 
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
-const CONNECT_CODES = new Set([
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'ETIMEDOUT',
-]);
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL)/;
-
-/** Maps a Node network error to the protocol's error class; `stage` is how far the request got. */
-export function classifyError(
-  e: NodeJS.ErrnoException,
-  stage: 'start' | 'resolved' | 'connected' | 'secured',
-  https: boolean,
-): ProbeErrorClass {
-  const code = e.code ?? '';
-  if (DNS_CODES.has(code)) return 'dns';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (TLS_CODES.test(code) || (https && stage === 'connected')) return 'tls';
-  if (CONNECT_CODES.has(code) || stage === 'start' || stage === 'resolved') return 'connect';
-  if (code.startsWith('HPE_') || code === 'ECONNRESET') return 'protocol';
-  return 'other';
+/** Whether a status counts as success: one of `expect`, or by default any 2xx or 3xx (200–399). */
+export function statusExpected(status: number, expect?: readonly number[]): boolean {
+  return expect && expect.length > 0 ? expect.includes(status) : status >= 200 && status <= 399;
 }
 
-const ms = (v: number) => Math.min(86_400_000, Math.max(0, Math.round(v * 10) / 10));
+/** Whether the kept body holds the text, in UTF-8 or (older Fachverfahren pages) Latin-1. */
+export function bodyContains(body: Buffer, text: string): boolean {
+  return body.includes(Buffer.from(text, 'utf8')) || body.includes(Buffer.from(text, 'latin1'));
+}
+
+interface Answer {
+  status: number;
+  body: Buffer;
+}
+
+/** Sends the GET over the ready connection; marks the first response byte, reads the whole body. */
+function exchange(run: ProbeRun, socket: Socket, url: URL): Promise<Answer> {
+  let req: ClientRequest | undefined;
+  const work = new Promise<Answer>((resolve, reject) => {
+    const protocolError = (e: NodeJS.ErrnoException) =>
+      reject(new ProbeFailure('protocol', e.message || 'connection closed before a complete answer', e.code));
+    const r = request({
+      createConnection: () => socket,
+      method: 'GET',
+      path: `${url.pathname}${url.search}`,
+      setHost: false,
+      headers: {
+        host: url.host,
+        'user-agent': `lagebild-agent/${AGENT_VERSION}`,
+        accept: '*/*',
+        connection: 'close',
+      },
+    });
+    req = r;
+    // before the HTTP parser's listener: the parser may finish the whole answer within this chunk
+    r.once('socket', (s) => s.prependOnceListener('data', () => run.mark('firstByte')));
+    r.once('response', (res) => {
+      run.mark('firstByte');
+      const status = res.statusCode ?? 0;
+      run.status = status;
+      const kept: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < BODY_LIMIT) kept.push(chunk.subarray(0, BODY_LIMIT - size));
+        size += chunk.length;
+      });
+      res.once('end', () => resolve({ status, body: Buffer.concat(kept) }));
+      res.once('error', protocolError);
+      res.once('aborted', () => protocolError(new Error('connection closed in the middle of the answer')));
+    });
+    r.once('error', protocolError);
+    r.end();
+  });
+  return run.beforeDeadline(work, 'timeout', `no complete answer from ${url.host}`, () => req?.destroy());
+}
 
 /**
- * Runs one HTTP(S) GET with a fresh connection and times its phases as cumulative milestones from the
- * start, as curl does: dnsMs (name resolved), connectMs (TCP connected), tlsMs (TLS handshake done),
- * ttfbMs (first response byte), totalMs (body complete). A status >= 400 counts as failure (`http-status`).
+ * HTTP(S) GET over a new connection every time, timed as cumulative milestones from the start like
+ * curl: dnsMs (name resolved; absent for an IP address), connectMs (TCP connected), tlsMs (handshake
+ * done), ttfbMs (first response byte), totalMs (body complete). Redirects are not followed. The status
+ * must be in `expectStatus` (default 200–399) and the first 64 KiB of the body must hold
+ * `expectBody`, if set. `certExpiresAt` comes from the server's certificate even when it is rejected.
  */
-export function httpProbe(probe: ProbeConfig, tls: HttpProbeTls = {}): Promise<ProbeData> {
-  const base = {
-    kind: 'probe',
-    probeId: probe.id,
-    app: probe.app,
-    probeKind: 'http',
-    target: probe.target,
-  } as const;
-  const t0 = performance.now();
-  let url: URL;
+export async function httpProbe(probe: ProbeConfig, options: HttpProbeOptions = {}): Promise<ProbeData> {
+  let url: URL | undefined;
   try {
     url = new URL(probe.target);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error(`unsupported scheme ${url.protocol}`);
-  } catch (e) {
-    const message = `invalid URL: ${(e as Error).message}`.slice(0, 512);
-    return Promise.resolve({
-      ...base,
-      ok: false,
-      errorClass: 'other',
-      errorMessage: message,
-      phases: { totalMs: 0 },
-    });
+  } catch {
+    url = undefined;
   }
-  const secure = url.protocol === 'https:';
-  return new Promise((resolve) => {
-    const marks: { lookup?: number; connect?: number; secure?: number; ready?: number; firstByte?: number } =
-      {};
-    let stage: 'start' | 'resolved' | 'connected' | 'secured' = 'start';
-    let certExpiresAt: number | undefined;
-    let done = false;
-
-    const phases = (): ProbePhases => {
-      const p: ProbePhases = { totalMs: ms(performance.now() - t0) };
-      if (marks.lookup !== undefined) p.dnsMs = ms(marks.lookup - t0);
-      if (marks.connect !== undefined) p.connectMs = ms(marks.connect - t0);
-      if (marks.secure !== undefined) p.tlsMs = ms(marks.secure - t0);
-      if (marks.firstByte !== undefined) p.ttfbMs = ms(marks.firstByte - t0);
-      return p;
-    };
-    const finish = (r: Pick<ProbeData, 'ok' | 'errorClass'> & Partial<ProbeData>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      const data: ProbeData = { ...base, ...r, phases: phases() };
-      if (certExpiresAt !== undefined) data.certExpiresAt = certExpiresAt;
-      resolve(data);
-    };
-
-    const options: https.RequestOptions = {
-      method: 'GET',
-      agent: false, // a fresh connection each time, so DNS, TCP and TLS are measured every run
-      headers: { 'user-agent': 'lagebild-agent', accept: '*/*', connection: 'close' },
-      ...(secure ? { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized ?? true } : {}),
-    };
-    const req = (secure ? https : http).request(url, options, (res) => {
-      marks.firstByte = performance.now();
-      const status = res.statusCode ?? 0;
-      res.resume();
-      res.once('end', () => {
-        if (status >= 400) {
-          finish({ ok: false, errorClass: 'http-status', status, errorMessage: `HTTP ${status}` });
-        } else {
-          finish({ ok: true, errorClass: null, status });
-        }
-      });
-      res.on('error', (e: NodeJS.ErrnoException) =>
-        finish({ ok: false, errorClass: 'protocol', status, errorMessage: e.message.slice(0, 512) }),
+  const secure = url?.protocol === 'https:';
+  // built before the clock starts: loading the trust store is not part of the handshake
+  const context = secure ? secureContextFor(options.tls) : undefined;
+  const run = new ProbeRun(probe);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return run.finish('other', `invalid URL: ${probe.target} (http:// or https:// expected)`);
+  const host = unbracket(url.hostname);
+  const port = Number(url.port) || (secure ? 443 : 80);
+  let tcp: Socket | undefined;
+  let conn: Socket | undefined;
+  try {
+    tcp = await openTcp(run, host, port, options.lookup ?? systemLookup);
+    conn = context ? await tlsHandshake(run, tcp, host, context) : tcp;
+    const { status, body } = await exchange(run, conn, url);
+    if (!statusExpected(status, probe.expectStatus)) {
+      const wanted = probe.expectStatus?.length ? probe.expectStatus.join(', ') : '200–399';
+      return run.finish('http-status', `HTTP ${status}, expected ${wanted}`);
+    }
+    if (probe.expectBody !== undefined && !bodyContains(body, probe.expectBody)) {
+      return run.finish(
+        'body-mismatch',
+        `the first ${BODY_LIMIT / 1024} KiB of the answer lack the expected text`,
       );
-    });
-    const timer = setTimeout(() => {
-      finish({
-        ok: false,
-        errorClass: 'timeout',
-        errorMessage: `no complete answer within ${probe.timeoutMs} ms`,
-      });
-      req.destroy();
-    }, probe.timeoutMs);
-    req.once('socket', (socket: Socket) => {
-      socket.once('lookup', () => {
-        marks.lookup = performance.now();
-        stage = 'resolved';
-      });
-      socket.once('connect', () => {
-        marks.connect = performance.now();
-        stage = 'connected';
-        if (!secure) marks.ready = marks.connect;
-      });
-      socket.once('secureConnect', () => {
-        marks.secure = performance.now();
-        marks.ready = marks.secure;
-        stage = 'secured';
-        const validTo = (socket as TLSSocket).getPeerCertificate?.()?.valid_to;
-        const expires = validTo ? Date.parse(validTo) : Number.NaN;
-        if (Number.isFinite(expires)) certExpiresAt = expires;
-      });
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      const errorClass = classifyError(e, stage, secure);
-      finish({ ok: false, errorClass, errorMessage: (e.message || e.code || 'error').slice(0, 512) });
-    });
-    req.end();
-  });
+    }
+    return run.finish(null);
+  } catch (e) {
+    return run.fail(e);
+  } finally {
+    conn?.destroy();
+    tcp?.destroy();
+  }
 }

@@ -1,86 +1,22 @@
-import { lookup } from 'node:dns/promises';
-import { performance } from 'node:perf_hooks';
-import type { Capability, ProbeConfig, ProbeData, ProbeErrorClass } from '@lagebild/shared';
+import type { Capability, ProbeConfig, ProbeData } from '@lagebild/shared';
 import type { Collector } from '../collector.js';
-import { type HttpProbeTls, httpProbe } from './http-probe.js';
-import { parseHostPort, tcpConnect } from './tcp-connect.js';
+import { dnsProbe } from './dns-probe.js';
+import { type HttpProbeOptions, httpProbe } from './http-probe.js';
+import { tcpProbe } from './tcp-probe.js';
 
-const ms = (v: number) => Math.round(v * 10) / 10;
+export { dnsProbe } from './dns-probe.js';
+export { tcpProbe } from './tcp-probe.js';
 
-function tcpErrorClass(code: string | undefined): ProbeErrorClass {
-  if (code === 'TIMEOUT') return 'timeout';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') return 'dns';
-  return 'connect';
-}
-
-/** Opens a TCP connection to "host:port" and times name resolution and handshake. */
-export async function tcpProbe(probe: ProbeConfig): Promise<ProbeData> {
-  const base = {
-    kind: 'probe',
-    probeId: probe.id,
-    app: probe.app,
-    probeKind: 'tcp',
-    target: probe.target,
-  } as const;
-  const hp = parseHostPort(probe.target);
-  if (!hp)
-    return {
-      ...base,
-      ok: false,
-      errorClass: 'other',
-      errorMessage: 'target must be host:port',
-      phases: { totalMs: 0 },
-    };
-  const r = await tcpConnect(hp.host, hp.port, probe.timeoutMs);
-  const phases: ProbeData['phases'] = { totalMs: ms(r.totalMs) };
-  if (r.dnsMs !== undefined) phases.dnsMs = ms(r.dnsMs);
-  // phases are cumulative milestones: connected = resolved + handshake
-  if (r.connectMs !== undefined) phases.connectMs = ms((r.dnsMs ?? 0) + r.connectMs);
-  if (r.ok) return { ...base, ok: true, errorClass: null, phases };
-  return {
-    ...base,
-    ok: false,
-    errorClass: tcpErrorClass(r.code),
-    errorMessage: (r.message ?? '').slice(0, 512),
-    phases,
-  };
-}
-
-/** Resolves a host name with the system resolver (as applications do) and times it. */
-export async function dnsProbe(probe: ProbeConfig): Promise<ProbeData> {
-  const base = {
-    kind: 'probe',
-    probeId: probe.id,
-    app: probe.app,
-    probeKind: 'dns',
-    target: probe.target,
-  } as const;
-  const t0 = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((r) => {
-    timer = setTimeout(() => r('timeout'), probe.timeoutMs);
-  });
-  try {
-    const r = await Promise.race([lookup(probe.target), timeout]);
-    const total = ms(performance.now() - t0);
-    if (r === 'timeout') {
-      const errorMessage = `no answer within ${probe.timeoutMs} ms`;
-      return { ...base, ok: false, errorClass: 'timeout', errorMessage, phases: { totalMs: total } };
-    }
-    return { ...base, ok: true, errorClass: null, phases: { dnsMs: total, totalMs: total } };
-  } catch (e) {
-    const total = ms(performance.now() - t0);
-    const errorMessage = (e as Error).message.slice(0, 512);
-    return { ...base, ok: false, errorClass: 'dns', errorMessage, phases: { totalMs: total } };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface ProbeCollectorOptions {
-  tls?: HttpProbeTls;
+export interface ProbeCollectorOptions extends HttpProbeOptions {
+  /** runs the probe; default by its kind (http, tcp, dns) */
   run?: (probe: ProbeConfig) => Promise<ProbeData>;
+}
+
+/** Runs one probe of any kind with the given trust and resolver. */
+export function runProbe(probe: ProbeConfig, options: HttpProbeOptions = {}): Promise<ProbeData> {
+  if (probe.kind === 'http') return httpProbe(probe, options);
+  if (probe.kind === 'tcp') return tcpProbe(probe, options.lookup);
+  return dnsProbe(probe, options.lookup);
 }
 
 /** Runs one configured Fachverfahren probe (http, tcp or dns). */
@@ -93,9 +29,7 @@ export class ProbeCollector implements Collector {
     options: ProbeCollectorOptions = {},
   ) {
     this.name = `probe:${probe.id}`;
-    this.run =
-      options.run ??
-      ((p) => (p.kind === 'http' ? httpProbe(p, options.tls) : p.kind === 'tcp' ? tcpProbe(p) : dnsProbe(p)));
+    this.run = options.run ?? ((p) => runProbe(p, options));
   }
 
   async capability(): Promise<Capability> {

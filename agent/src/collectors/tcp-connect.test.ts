@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blackholePort } from './probe-fixtures.test-util.js';
 import { parseHostPort, tcpConnect } from './tcp-connect.js';
 
 describe('TCP connect check', () => {
@@ -28,6 +29,15 @@ describe('TCP connect check', () => {
       ok: false,
       code: 'ECONNREFUSED',
     });
+  });
+
+  it('reports a connection that is never accepted as TIMEOUT', async () => {
+    const hole = await blackholePort();
+    try {
+      expect(await tcpConnect('127.0.0.1', hole.port, 200)).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    } finally {
+      hole.stop();
+    }
   });
 
   it('splits host:port targets, including bracketed IPv6', () => {
