@@ -1,6 +1,7 @@
-import type { Capability, SecurityKeyData } from '@lagebild/shared';
+import type { Capability, SecurityKey, SecurityKeyData } from '@lagebild/shared';
 import { type Clock, type CollectOptions, type Collector, messageOf, systemClock } from '../collector.js';
-import { type HidDevice, securityKeysFrom } from './security-key-detect.js';
+import type { SystemInfo, UsbDevice } from '../si.js';
+import { type HidDevice, securityKeysFrom, withUsbSerials } from './security-key-detect.js';
 
 /** The part of node-hid the agent uses. */
 export interface HidApi {
@@ -21,6 +22,10 @@ export const loadNodeHid: HidLoader = async () => {
 
 export interface SecurityKeyCollectorOptions {
   loadHid?: HidLoader;
+  /** the USB device list, asked only when the keys change and one lacks a serial number */
+  si?: Pick<SystemInfo, 'usb'>;
+  /** how long an insert event may wait for the USB list (lsusb, PowerShell) before it goes out without serial */
+  usbTimeoutMs?: number;
   now?: Clock;
   heartbeatMs?: number;
 }
@@ -31,12 +36,18 @@ export class SecurityKeyCollector implements Collector {
   private readonly loadHid: HidLoader;
   private readonly now: Clock;
   private readonly heartbeatMs: number;
+  private readonly si: Pick<SystemInfo, 'usb'> | undefined;
+  private readonly usbTimeoutMs: number;
   private hid: Promise<HidApi> | undefined;
   private last: string | null = null;
   private lastSent = Number.NEGATIVE_INFINITY;
+  /** the USB list read for the current set of keys; polling stays at one cheap HID enumeration */
+  private usb: { signature: string; list: Promise<UsbDevice[]> } | undefined;
 
   constructor(options: SecurityKeyCollectorOptions = {}) {
     this.loadHid = options.loadHid ?? loadNodeHid;
+    this.si = options.si;
+    this.usbTimeoutMs = options.usbTimeoutMs ?? 1500;
     this.now = options.now ?? systemClock;
     this.heartbeatMs = options.heartbeatMs ?? 60_000;
   }
@@ -59,7 +70,7 @@ export class SecurityKeyCollector implements Collector {
   async collect(options: CollectOptions = {}): Promise<SecurityKeyData[]> {
     let data: SecurityKeyData;
     try {
-      const keys = securityKeysFrom(await this.devices());
+      const keys = await this.withSerials(securityKeysFrom(await this.devices()));
       data = { kind: 'securityKey', change: false, available: true, present: keys.length > 0, keys };
     } catch (e) {
       const reason = messageOf(e).slice(0, 512);
@@ -73,5 +84,25 @@ export class SecurityKeyCollector implements Collector {
     if (!first && !data.change && !options.force && now - this.lastSent < this.heartbeatMs) return [];
     this.lastSent = now;
     return [data];
+  }
+
+  /** Serial numbers from the USB list for keys without one; the list is read once per set of keys. */
+  private async withSerials(keys: SecurityKey[]): Promise<SecurityKey[]> {
+    if (!this.si || !keys.some((k) => !k.serial)) {
+      // a key inserted later is read afresh, even if it looks like the one removed before
+      this.usb = undefined;
+      return keys;
+    }
+    const signature = JSON.stringify(keys);
+    if (this.usb?.signature !== signature) {
+      const si = this.si;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<UsbDevice[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), this.usbTimeoutMs);
+      });
+      const list = Promise.race([si.usb().catch(() => []), timeout]).finally(() => clearTimeout(timer));
+      this.usb = { signature, list };
+    }
+    return withUsbSerials(keys, await this.usb.list);
   }
 }
