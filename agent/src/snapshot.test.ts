@@ -1,5 +1,54 @@
+import type { Capability, ObservationData } from '@lagebild/shared';
 import { describe, expect, it } from 'vitest';
-import { formatSnapshot } from './snapshot.js';
+import type { Collector } from './collector.js';
+import type { CollectorSet } from './plan.js';
+import { formatSnapshot, takeSnapshot } from './snapshot.js';
+
+const collector = (name: string, collect: () => Promise<ObservationData[]>): Collector => ({
+  name,
+  capability: async (): Promise<Capability> => ({ name, available: true }),
+  collect,
+});
+
+describe('snapshot with a broken collector', () => {
+  it('reports a collector that throws or hangs as collector-failed, and still shows the others', async () => {
+    const set: CollectorSet = {
+      identity: collector('identity', async () => {
+        throw new Error('WMI antwortet nicht');
+      }),
+      vpn: collector('vpn', () => new Promise(() => {})),
+      securityKey: {
+        ...collector('securityKey', async () => []),
+        capability: () => new Promise(() => {}),
+      },
+      health: collector('health', async () => [
+        { kind: 'health', cpuPct: 5, memPct: 40, link: 'ethernet', uptimeSec: 60 },
+      ]),
+      probe: () => collector('probe:x', async () => []),
+    };
+    const errors: string[] = [];
+    const started = Date.now();
+    const snap = await takeSnapshot(set, [], (name) => errors.push(name), 100);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(snap.observations).toEqual([
+      { kind: 'agent', event: 'collector-failed', collector: 'identity', detail: 'WMI antwortet nicht' },
+      {
+        kind: 'agent',
+        event: 'collector-failed',
+        collector: 'vpn',
+        detail: 'no result within 100 ms; run abandoned',
+      },
+      { kind: 'health', cpuPct: 5, memPct: 40, link: 'ethernet', uptimeSec: 60 },
+    ]);
+    expect(errors).toEqual(['identity', 'vpn']);
+    expect(snap.capabilities.find((c) => c.name === 'securityKey')).toEqual({
+      name: 'securityKey',
+      available: false,
+      reason: 'no result within 100 ms; run abandoned',
+    });
+    expect(formatSnapshot(snap)).toContain('Messfehler:   identity: WMI antwortet nicht');
+  });
+});
 
 describe('German snapshot summary', () => {
   it('tells VPN, key, health and Fachverfahren in plain words', () => {

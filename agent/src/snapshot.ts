@@ -1,4 +1,5 @@
 import type {
+  AgentEventData,
   Capability,
   HealthData,
   IdentityData,
@@ -8,7 +9,32 @@ import type {
   SecurityKeyData,
   VpnData,
 } from '@lagebild/shared';
-import { type CollectorSet, capabilitiesOf } from './plan.js';
+import { type Collector, messageOf } from './collector.js';
+import { loadProbeTls } from './collectors/probe-tls.js';
+import type { LocalConfig } from './config.js';
+import {
+  type CollectorSet,
+  type CollectorSetOptions,
+  capabilitiesOf,
+  collectorTimeoutMs,
+  defaultCollectors,
+  PROBE_TIMEOUT_MARGIN_MS,
+  type RawInputs,
+} from './plan.js';
+import { DEFAULT_COLLECTOR_TIMEOUT_MS, withTimeout } from './scheduler.js';
+
+/**
+ * The collectors of a snapshot, from the given raw inputs (live, recorded or replayed) and the
+ * configuration: live, `--record` and `--replay` snapshots are wired alike, so a replay computes what
+ * the notebook computed.
+ */
+export function snapshotCollectors(
+  config: Pick<LocalConfig, 'vpn' | 'probes' | 'tls'>,
+  inputs: Partial<RawInputs> & Pick<CollectorSetOptions, 'systemDrive' | 'selfUsage'> = {},
+): CollectorSet {
+  const tls = loadProbeTls(config.tls?.caFile);
+  return defaultCollectors({ ...inputs, vpn: config.vpn, probes: config.probes, tls });
+}
 
 /** One full observation set of this machine, as `lagebild-agent snapshot --json` prints it. */
 export interface Snapshot {
@@ -16,20 +42,43 @@ export interface Snapshot {
   observations: ObservationData[];
 }
 
-/** Runs every collector once (probes from the given configs); a failing collector is left out. */
+/**
+ * Runs every collector once (probes from the given configs). A collector that throws or gives no
+ * result within its timeout shows up as a `collector-failed` observation, as the running agent reports it.
+ */
 export async function takeSnapshot(
   set: CollectorSet,
   probes: readonly ProbeConfig[] = [],
   onError: (collector: string, e: unknown) => void = () => {},
+  /** one timeout for every collector (tests); default: the scheduler's timeout of each */
+  timeoutMs?: number,
 ): Promise<Snapshot> {
-  const collectors = [set.identity, set.vpn, set.securityKey, set.health, ...probes.map((p) => set.probe(p))];
+  const jobs: { collector: Collector; timeoutMs: number }[] = [
+    ...[set.identity, set.vpn, set.securityKey, set.health].map((collector) => ({
+      collector,
+      timeoutMs: timeoutMs ?? collectorTimeoutMs(collector.name),
+    })),
+    ...probes.map((p) => ({
+      collector: set.probe(p),
+      timeoutMs: timeoutMs ?? p.timeoutMs + PROBE_TIMEOUT_MARGIN_MS,
+    })),
+  ];
   const [capabilities, results] = await Promise.all([
-    capabilitiesOf(collectors),
+    capabilitiesOf(
+      jobs.map((j) => j.collector),
+      timeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS,
+    ),
     Promise.all(
-      collectors.map((c) =>
-        c.collect({ force: true }).catch((e: unknown) => {
-          onError(c.name, e);
-          return [];
+      jobs.map(({ collector, timeoutMs }) =>
+        withTimeout(
+          Promise.resolve().then(() => collector.collect({ force: true })),
+          timeoutMs,
+        ).catch((e: unknown): ObservationData[] => {
+          onError(collector.name, e);
+          const detail = messageOf(e).slice(0, 512);
+          return [
+            { kind: 'agent', event: 'collector-failed', collector: collector.name.slice(0, 64), detail },
+          ];
         }),
       ),
     ),
@@ -96,6 +145,10 @@ function health(d: HealthData): string {
   return `Zustand:      ${parts.join(', ')}`;
 }
 
+function failed(d: AgentEventData): string {
+  return `Messfehler:   ${d.collector ?? 'unbekannt'}: ${d.detail ?? 'ohne Angabe'}`;
+}
+
 function probe(d: ProbeData): string {
   const p = d.phases;
   const phases = [
@@ -120,6 +173,7 @@ export function formatSnapshot(s: Snapshot): string {
     else if (o.kind === 'securityKey') lines.push(securityKey(o));
     else if (o.kind === 'health') lines.push(health(o));
     else if (o.kind === 'probe') lines.push(probe(o));
+    else if (o.kind === 'agent' && o.event === 'collector-failed') lines.push(failed(o));
   }
   if (!s.observations.some((o) => o.kind === 'probe'))
     lines.push('Verfahren:    keine Prüfungen konfiguriert (--config)');
