@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { type ConfigFrame, isLagebildError } from '@lagebild/shared';
 import { Backoff } from './backoff.js';
+import { ClockOffset } from './clock-offset.js';
 import { messageOf } from './collector.js';
 import { hardwareId } from './collectors/identity.js';
+import { loadProbeTls } from './collectors/probe-tls.js';
 import { runCommand } from './commands.js';
 import { type LocalConfig, localConfigFrame } from './config.js';
 import { EnrollSecretMissing, ensureEnrolled, normalizeServerUrl } from './enroll.js';
@@ -10,6 +12,7 @@ import { type Logger, silentLogger } from './log.js';
 import { Outbox } from './outbox.js';
 import { type CollectorSet, capabilitiesOf, defaultCollectors, Planner } from './plan.js';
 import { Scheduler } from './scheduler.js';
+import { SleepDetector } from './sleep.js';
 import { AgentState, type Credentials } from './state.js';
 import { Transport } from './transport.js';
 import { AGENT_VERSION } from './version.js';
@@ -28,6 +31,8 @@ export interface AgentOptions {
   backoff?: () => Backoff;
   /** how long stop() waits for the last acks */
   drainMs?: number;
+  /** notices sleep/resume (tests pass one with fake clocks) */
+  sleep?: SleepDetector;
 }
 
 export interface RunningAgent {
@@ -35,6 +40,9 @@ export interface RunningAgent {
   outbox: Outbox;
   scheduler: Scheduler;
   transport: Transport;
+  /** local clock minus server clock, from welcome/ack round trips */
+  clockOffset: ClockOffset;
+  sleep: SleepDetector;
   /** the config in force: the server's last, else the local one */
   config(): ConfigFrame;
   stop(): Promise<void>;
@@ -52,12 +60,20 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const serverUrl = normalizeServerUrl(o.serverUrl);
   const state = AgentState.open(o.stateDir);
   const outbox = Outbox.open(state);
-  const set = o.collectors ?? defaultCollectors({ vpn: o.local?.vpn });
+  const clockOffset = new ClockOffset();
+  const sleep = o.sleep ?? new SleepDetector();
+  const tls = loadProbeTls(o.local?.tls?.caFile);
+  const set = o.collectors ?? defaultCollectors({ vpn: o.local?.vpn, tls, clockOffset, sleep });
   const planner = new Planner(set);
   let config = state.config() ?? localConfigFrame(o.local ?? {});
   const scheduler = new Scheduler({
     sink: (items) => outbox.push(items),
-    onError: (name, e) => log.warn(`collector ${name} failed: ${messageOf(e)}`),
+    // loud once per collector per 15 min (the same moment a collector-failed observation goes out)
+    onError: (name, e, reported) => {
+      if (reported) log.warn(`collector ${name} failed: ${messageOf(e)}`);
+      else log.debug(`collector ${name} failed again: ${messageOf(e)}`);
+    },
+    onRecover: (name, runs) => log.info(`collector ${name} works again after ${runs} failed runs`),
   });
   const device = async () => ({ hardwareId: await hardwareId(), hostname: hostname() });
 
@@ -98,6 +114,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     reenroll: () => enrollOnce(true),
     log,
     backoff: o.backoff?.(),
+    clockOffset,
   });
 
   outbox.push([
@@ -111,6 +128,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     },
   ]);
   scheduler.configure(planner.plan(config));
+  // after sleep: say so, forget the clock offset (NTP may correct the clock now) and measure everything at once
+  sleep.onResume(({ sleptMs }) => {
+    log.info(`resumed after ${Math.round(sleptMs / 1000)} s of sleep; measuring now`);
+    outbox.push([{ ts: Date.now(), data: { kind: 'agent', event: 'resumed', sleptMs } }]);
+    clockOffset.reset();
+    // the connection most likely died while asleep: find out now, not when the watchdog fires
+    transport.nudge();
+    void scheduler.runAfterResume();
+  });
+  sleep.start();
 
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -137,6 +164,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   try {
     await connectWhenEnrolled();
   } catch (e) {
+    sleep.stop();
     await scheduler.stop();
     throw e;
   }
@@ -146,11 +174,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     outbox,
     scheduler,
     transport,
+    clockOffset,
+    sleep,
     config: () => config,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearTimeout(retryTimer);
+      sleep.stop();
       await scheduler.stop();
       outbox.push([{ ts: Date.now(), data: { kind: 'agent', event: 'stopping' } }]);
       await transport.stop(o.drainMs ?? 2000);

@@ -4,8 +4,8 @@ import { type RunningAgent, startAgent } from './agent.js';
 import { messageOf } from './collector.js';
 import { type LocalConfig, loadLocalConfig } from './config.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from './log.js';
-import { defaultCollectors } from './plan.js';
-import { formatSnapshot, takeSnapshot } from './snapshot.js';
+import { ReplayFormatError } from './replay-format.js';
+import { snapshotCommand } from './snapshot-command.js';
 import { AGENT_VERSION } from './version.js';
 
 /** Where the CLI writes and how it waits for a stop signal; tests pass their own. */
@@ -21,7 +21,7 @@ export const USAGE = `lagebild-agent ${AGENT_VERSION}: measures VPN tunnel, secu
 
 Usage:
   lagebild-agent run --server URL --state-dir DIR [--enroll-secret S] [--config FILE] [--log-level LEVEL]
-  lagebild-agent snapshot [--json] [--config FILE]
+  lagebild-agent snapshot [--json] [--config FILE] [--record FILE | --replay FILE]
   lagebild-agent --help | --version
 
 Commands:
@@ -35,6 +35,9 @@ Options:
   --config FILE         JSON file: server, enrollSecret, stateDir, probes, vpn.checkTarget, intervals
   --log-level LEVEL     ${LOG_LEVELS.join(', ')} (default info); log lines go to stderr
   --json                snapshot: print one JSON object {capabilities, observations}
+  --record FILE         snapshot: also write the raw inputs of this machine (lagebild-raw/1, no SSIDs
+                        or user names) for a replay elsewhere
+  --replay FILE         snapshot: compute the observations from a recording instead of this machine
   -h, --help            show this help
   -v, --version         print the version
 
@@ -51,7 +54,12 @@ const RUN_OPTIONS = {
   config: { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
-const SNAPSHOT_OPTIONS = { json: { type: 'boolean' }, config: { type: 'string' } } as const;
+const SNAPSHOT_OPTIONS = {
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+  record: { type: 'string' },
+  replay: { type: 'string' },
+} as const;
 
 function parse<T extends typeof RUN_OPTIONS | typeof SNAPSHOT_OPTIONS>(
   command: string,
@@ -90,7 +98,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (command === 'snapshot') return await snapshot(parse('snapshot', rest, SNAPSHOT_OPTIONS), io);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ReplayFormatError) {
       io.err(`lagebild-agent: ${e.message}\nTry 'lagebild-agent --help'.\n`);
       return 2;
     }
@@ -148,9 +156,14 @@ async function snapshot(
   flags: ReturnType<typeof parse<typeof SNAPSHOT_OPTIONS>>,
   io: CliIo,
 ): Promise<number> {
-  const file = readConfig(flags.config);
-  const set = defaultCollectors({ vpn: file.vpn });
-  const snap = await takeSnapshot(set, file.probes ?? [], (name, e) => io.err(`${name}: ${messageOf(e)}\n`));
-  await io.out(flags.json ? `${JSON.stringify(snap, null, 2)}\n` : formatSnapshot(snap));
-  return 0;
+  if (flags.replay && (flags.record || flags.config)) {
+    throw new UsageError(
+      '--replay takes neither --record nor --config: the recording holds its configuration',
+    );
+  }
+  const config = readConfig(flags.config);
+  return snapshotCommand(
+    { json: flags.json === true, config, record: flags.record, replay: flags.replay },
+    io,
+  );
 }

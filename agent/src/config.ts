@@ -17,13 +17,31 @@ export interface LocalConfig {
   enrollSecret?: string;
   stateDir?: string;
   probes?: ProbeConfig[];
-  vpn?: { checkTarget?: string; checkTimeoutMs?: number };
+  vpn?: VpnConfig;
   intervals?: Partial<Intervals>;
+  /** HTTPS probes: `caFile` is a PEM file of CAs trusted on top of the bundled roots (a city-internal PKI) */
+  tls?: { caFile?: string };
 }
+
+/** `vpn` in the config file: the check address behind the tunnel, and what the interfaces cannot tell. */
+export interface VpnConfig {
+  /** "host:port" inside the city network; an up tunnel that cannot reach it is degraded */
+  checkTarget?: string;
+  checkTimeoutMs?: number;
+  /** the VPN gateway to report (host name), when the client does not tell */
+  gateway?: string;
+  /** the tunnel interface, when its name does not tell (e.g. `tun0` of Ivanti on Linux) */
+  interface?: string;
+  /** the client's name for that interface, or for a tunnel of unknown client (macOS utun) */
+  vendor?: string;
+}
+
+const VPN_KEYS = ['checkTarget', 'checkTimeoutMs', 'gateway', 'interface', 'vendor'];
+const VPN_TEXT = { gateway: 255, interface: 128, vendor: 64 } as const;
 
 export const DEFAULT_INTERVALS: Intervals = { healthSec: 60, vpnSec: 2, securityKeySec: 2 };
 
-const KEYS = ['server', 'enrollSecret', 'stateDir', 'probes', 'vpn', 'intervals'];
+const KEYS = ['server', 'enrollSecret', 'stateDir', 'probes', 'vpn', 'intervals', 'tls'];
 
 /** Parses and checks a config file's text; errors name the file and the offending field. */
 export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
@@ -69,6 +87,26 @@ export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
     ) {
       throw new Error(`${source}: vpn.checkTimeoutMs must be a positive integer`);
     }
+    const unknownVpn = Object.keys(vpn).filter((k) => !VPN_KEYS.includes(k));
+    if (unknownVpn.length > 0)
+      throw new Error(
+        `${source}: unknown vpn field(s) ${unknownVpn.join(', ')}; allowed: ${VPN_KEYS.join(', ')}`,
+      );
+    for (const [k, max] of Object.entries(VPN_TEXT)) {
+      const v = vpn[k as keyof typeof VPN_TEXT];
+      if (v !== undefined && (typeof v !== 'string' || v.trim() === '' || v.length > max))
+        throw new Error(`${source}: vpn.${k} must be a non-empty string of at most ${max} characters`);
+    }
+  }
+  const tls = config.tls;
+  if (tls !== undefined) {
+    const keys = typeof tls === 'object' && tls !== null ? Object.keys(tls) : null;
+    if (
+      !keys ||
+      keys.some((k) => k !== 'caFile') ||
+      (tls.caFile !== undefined && (typeof tls.caFile !== 'string' || tls.caFile === ''))
+    )
+      throw new Error(`${source}: "tls" must be an object with at most "caFile" (path of a PEM file)`);
   }
   return config;
 }

@@ -102,6 +102,26 @@ describe('transport against a protocol-speaking WebSocket server', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
   });
 
+  it('tries again at once when nudged (resume) instead of waiting out its backoff', async () => {
+    server.refuseNext = { code: 'LB_ERR_SERVER_BUSY' };
+    const t = connect({ backoff: new Backoff({ baseMs: 60_000, capMs: 60_000 }) });
+    await server.until(() => server.hellos.length === 1, 3000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.connected).toBe(false);
+    t.nudge();
+    await server.until(() => server.hellos.length === 2, 2000);
+    await server.until(() => t.connected, 2000);
+  });
+
+  it('keeps a live connection when a nudge finds the server answering', async () => {
+    const t = connect();
+    await server.until(() => t.connected, 3000);
+    t.nudge(300);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(t.connected).toBe(true);
+    expect(server.hellos.length).toBe(1);
+  });
+
   it('enrolls again once when the server refuses the token, then connects with the new one', async () => {
     creds = { ...creds, token: 'revoked-token-xxxxxxxxxx' };
     let reenrolls = 0;

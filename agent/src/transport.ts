@@ -19,6 +19,7 @@ import {
 } from '@lagebild/shared';
 import WebSocket from 'ws';
 import { Backoff } from './backoff.js';
+import type { ClockOffset } from './clock-offset.js';
 import { type Clock, messageOf, systemClock } from './collector.js';
 import { serverEndpoint } from './enroll.js';
 import { type Logger, silentLogger } from './log.js';
@@ -43,6 +44,8 @@ export interface TransportOptions {
   stableMs?: number;
   now?: Clock;
   agentVersion?: string;
+  /** fed with the serverTime of welcome (round trip from hello) and ack frames (from the acknowledged batch) */
+  clockOffset?: ClockOffset;
 }
 
 const WELCOME_TIMEOUT_MS = 30_000;
@@ -70,6 +73,9 @@ export class Transport extends EventEmitter {
   private silenceMs = 0;
   private lastError: { code: string; retryAfterMs?: number } | undefined;
   private reenrolled = false;
+  private helloSentAt = 0;
+  /** send time of each batch in flight, by its last seq: an ack's round trip for the clock offset */
+  private readonly batchSentAt = new Map<number, number>();
 
   constructor(options: TransportOptions) {
     super();
@@ -92,6 +98,32 @@ export class Transport extends EventEmitter {
   start(): void {
     this.stopping = false;
     this.connect();
+  }
+
+  /**
+   * After resume or a network change: check a live connection with a ping (no pong in `probeMs` →
+   * reconnect), or end a pending backoff wait and connect now. A wait the server asked for
+   * (`retryAfterMs`) is kept.
+   */
+  nudge(probeMs = 5_000): void {
+    if (this.stopping) return;
+    const ws = this.ws;
+    if (this.ready && ws) {
+      const timer = setTimeout(() => {
+        this.log.info(`no answer from the server within ${probeMs / 1000} s after resume; reconnecting`);
+        ws.terminate();
+      }, probeMs);
+      ws.once('pong', () => clearTimeout(timer));
+      ws.once('close', () => clearTimeout(timer));
+      ws.ping();
+      return;
+    }
+    if (this.retryTimer && this.lastError?.retryAfterMs === undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.log.info('trying the server now instead of waiting');
+      this.connect();
+    }
   }
 
   /** Sends a frame that is not spooled (command results); false when not connected. */
@@ -174,7 +206,10 @@ export class Transport extends EventEmitter {
       };
       const configVersion = this.o.configVersion?.();
       if (configVersion !== undefined) hello.configVersion = configVersion;
-      if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame(hello));
+      if (ws.readyState === WebSocket.OPEN) {
+        this.helloSentAt = this.now();
+        ws.send(encodeFrame(hello));
+      }
     } catch (e) {
       this.log.error(`cannot send hello: ${messageOf(e)}`);
       ws.terminate();
@@ -196,6 +231,9 @@ export class Transport extends EventEmitter {
         this.ready = true;
         this.connectedAt = this.now();
         this.o.outbox.welcome(frame.ackSeq);
+        this.batchSentAt.clear();
+        if (frame.serverTime !== undefined)
+          this.o.clockOffset?.add(this.helloSentAt, this.now(), frame.serverTime);
         this.silenceMs = (frame.heartbeatSec * 2 + 5) * 1000;
         this.alive();
         this.log.info(
@@ -205,6 +243,7 @@ export class Transport extends EventEmitter {
         this.flush();
         return;
       case 'ack':
+        this.clockFromAck(frame.seq, frame.serverTime);
         this.o.outbox.ack(frame.seq);
         this.emit('ack', frame.seq);
         this.flush();
@@ -240,6 +279,7 @@ export class Transport extends EventEmitter {
     const frame: BatchFrame = { type: 'batch', observations };
     try {
       ws.send(encodeFrame(frame));
+      if (this.o.clockOffset) this.batchSentAt.set(observations[observations.length - 1]!.seq, this.now());
     } catch (e) {
       // too large for one frame: halves keep the order, the ack of the last covers both
       if (isLagebildError(e) && e.code === 'LB_ERR_FRAME_TOO_LARGE' && observations.length > 1) {
@@ -250,6 +290,14 @@ export class Transport extends EventEmitter {
         this.log.error(`cannot send observation ${observations[0]?.seq}: ${messageOf(e)}`);
       }
     }
+  }
+
+  /** An ack of exactly one batch's last seq closes that batch's round trip; older batches are answered too. */
+  private clockFromAck(seq: number, serverTime: number | undefined): void {
+    const sentAt = this.batchSentAt.get(seq);
+    if (sentAt !== undefined && serverTime !== undefined)
+      this.o.clockOffset?.add(sentAt, this.now(), serverTime);
+    for (const s of this.batchSentAt.keys()) if (s <= seq) this.batchSentAt.delete(s);
   }
 
   /** The server showed a sign of life; a silent connection (sleep, dead VPN) is dropped. */

@@ -54,7 +54,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       dbPath: join(options.dataDir, 'lagebild.db'),
       enrollSecrets: [enrollSecret],
       probes: fach.probes,
-      intervals: { healthSec: 30, vpnSec: 5, securityKeySec: 5 },
+      intervals: { healthSec: 30, vpnSec: 2, securityKeySec: 1 },
       logger: false,
     });
     cleanups.push(() => app.close());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AGENT_WS_PATH, ERRORS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_INTERVALS } from '../options.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import {
   connectAgent,
@@ -70,7 +71,7 @@ describe('agent gateway', () => {
       type: 'config',
       version: 0,
       probes: [],
-      intervals: { healthSec: 60, vpnSec: 5, securityKeySec: 5 },
+      intervals: DEFAULT_INTERVALS,
     });
     const detail = await app.store.deviceDetail(creds.deviceId, 5);
     expect(detail?.online).toBe(true);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
+import { DEFAULT_INTERVALS } from '../options.js';
 import {
   connectAgent,
   enroll,
@@ -202,7 +203,7 @@ describe('probe config API', () => {
     expect((await bare.inject('/api/v1/config/probes')).json()).toEqual({
       version: 0,
       probes: [],
-      intervals: { healthSec: 60, vpnSec: 5, securityKeySec: 5 },
+      intervals: DEFAULT_INTERVALS,
     });
     await bare.close();
     const seeded = await buildApp({ dashboardDir: false, probes: PROBES as never });
