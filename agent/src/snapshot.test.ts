@@ -112,6 +112,43 @@ describe('German snapshot summary', () => {
     expect(text).toContain('Einwohnerwesen (https://ewo/): FEHLER timeout');
   });
 
+  it('explains a degraded tunnel and names the hosts that bypass it', () => {
+    const text = formatSnapshot({
+      capabilities: [],
+      observations: [
+        {
+          kind: 'vpn',
+          change: false,
+          state: 'degraded',
+          vendor: 'Cisco Secure Client',
+          interface: 'cscotun0',
+          addresses: ['10.30.7.44'],
+          since: 0,
+          gatewayReachable: false,
+          routes: [
+            { host: 'ewo.stadt.local', viaTunnel: true, interface: 'cscotun0' },
+            { host: 'bauportal.example', viaTunnel: false, interface: 'wlan0' },
+          ],
+        },
+        {
+          kind: 'health',
+          cpuPct: 5,
+          memPct: 40,
+          link: 'wifi',
+          wifiSignalPct: 30,
+          wifiSignalDbm: -78,
+          uptimeSec: 600,
+          clockOffsetMs: 4200,
+        },
+      ],
+    });
+    expect(text).toContain('Prüfadresse im Stadtnetz antwortet nicht');
+    expect(text).toContain('nicht durch den Tunnel geleitet: bauportal.example');
+    expect(text).not.toContain('ewo.stadt.local');
+    expect(text).toContain('WLAN (Signal 30 %, -78 dBm)');
+    expect(text).toContain('Uhr weicht 4.200 ms vom Server ab');
+  });
+
   it('says when the notebook cannot see USB keys, and why', () => {
     const text = formatSnapshot({
       capabilities: [],

@@ -122,7 +122,14 @@ function vpn(d: VpnData): string {
     return `VPN:          getrennt${d.vendor || d.interface ? ` (${d.vendor ?? 'Tunnel'} ${d.interface ?? ''} ohne Verbindung)` : ' (kein Tunnel erkannt)'}`;
   }
   const rtt = d.gatewayRttMs != null ? `, Antwortzeit ${num(d.gatewayRttMs)} ms` : '';
-  return `VPN:          ${VPN[d.state]}: ${d.vendor ?? 'unbekannter Client'} über ${d.interface} (${d.addresses.join(', ')})${rtt}`;
+  const why =
+    d.state === 'degraded' ? ' – Tunnel steht, aber die Prüfadresse im Stadtnetz antwortet nicht' : '';
+  const lines = [
+    `VPN:          ${VPN[d.state]}: ${d.vendor ?? 'unbekannter Client'} über ${d.interface} (${d.addresses.join(', ')})${rtt}${why}`,
+  ];
+  const outside = (d.routes ?? []).filter((r) => r.viaTunnel === false).map((r) => r.host);
+  if (outside.length > 0) lines.push(`              nicht durch den Tunnel geleitet: ${outside.join(', ')}`);
+  return lines.join('\n');
 }
 
 function securityKey(d: SecurityKeyData): string {
@@ -137,11 +144,24 @@ function health(d: HealthData): string {
     `Speicher ${num(d.memPct)} %${d.memTotalMb ? ` von ${num(d.memTotalMb)} MB` : ''}`,
   ];
   if (d.diskFreePct !== undefined) parts.push(`Datenträger ${num(d.diskFreePct)} % frei`);
+  const battery = [
+    d.onAc ? 'Netzteil' : null,
+    d.charging ? 'lädt' : null,
+    d.batteryHealthPct != null ? `Zustand ${num(d.batteryHealthPct)} %` : null,
+  ].filter(Boolean);
   parts.push(
-    d.batteryPct == null ? 'kein Akku' : `Akku ${num(d.batteryPct)} %${d.onAc ? ' (Netzteil)' : ''}`,
+    d.batteryPct == null
+      ? 'kein Akku'
+      : `Akku ${num(d.batteryPct)} %${battery.length > 0 ? ` (${battery.join(', ')})` : ''}`,
   );
-  parts.push(`Netz: ${LINK[d.link]}${d.wifiSignalPct != null ? ` (Signal ${num(d.wifiSignalPct)} %)` : ''}`);
+  const signal = [
+    d.wifiSignalPct != null ? `Signal ${num(d.wifiSignalPct)} %` : null,
+    d.wifiSignalDbm != null ? `${num(d.wifiSignalDbm)} dBm` : null,
+    d.linkSpeedMbps != null ? `${num(d.linkSpeedMbps)} Mbit/s` : null,
+  ].filter(Boolean);
+  parts.push(`Netz: ${LINK[d.link]}${signal.length > 0 ? ` (${signal.join(', ')})` : ''}`);
   parts.push(`läuft seit ${uptime(d.uptimeSec)}`);
+  if (d.clockOffsetMs != null) parts.push(`Uhr weicht ${num(d.clockOffsetMs)} ms vom Server ab`);
   return `Zustand:      ${parts.join(', ')}`;
 }
 
