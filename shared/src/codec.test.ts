@@ -219,3 +219,20 @@ describe('enrollment codec', () => {
     ).toBe('LB_ERR_ENROLL_INVALID');
   });
 });
+
+describe('spool drop reports', () => {
+  const frame = (dropped: unknown) =>
+    JSON.stringify({
+      type: 'batch',
+      observations: [{ seq: 1, ts: 1, kind: 'agent', event: 'spool-dropped', dropped }],
+    });
+
+  it('carry how many observations of each kind were thinned', () => {
+    const f = decodeAgentFrame(frame({ probe: 120, health: 30 }));
+    expect(f.type === 'batch' && f.observations[0]).toMatchObject({ dropped: { probe: 120, health: 30 } });
+  });
+
+  it('never carry a negative count', () => {
+    expect(codeOf(() => decodeAgentFrame(frame({ probe: -1 })))).toBe('LB_ERR_FRAME_INVALID');
+  });
+});

@@ -204,12 +204,15 @@ export const AgentEventData = Type.Object(
       Type.Literal('stopping'),
       Type.Literal('resumed'),
       Type.Literal('collector-failed'),
+      Type.Literal('spool-dropped'),
     ]),
     detail: Type.Optional(Str(512)),
     /** for `resumed`: how long the notebook slept */
     sleptMs: Type.Optional(Type.Integer({ minimum: 0 })),
     /** for `collector-failed`: which collector threw or hung */
     collector: Type.Optional(Str(64)),
+    /** for `spool-dropped`: observations thinned or dropped since the last report, by kind */
+    dropped: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Type.Integer({ minimum: 0 }))),
   },
   { additionalProperties: false },
 );
