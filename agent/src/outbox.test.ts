@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,11 +70,46 @@ describe('outbox', () => {
     expect(restarted.push(many(1))[0]?.seq).toBe(5);
   });
 
-  it('survives a line cut short by a crash', () => {
-    const first = open();
-    first.push(many(2));
-    appendFileSync(join(dir, 'outbox.jsonl'), '{"seq":3,"ts":1,"kind":"hea');
-    expect(open().size()).toBe(2);
+  it('resends after a crash exactly what the server has not acknowledged, each once, across segments', () => {
+    const first = open({ spool: { segmentBytes: 4096, now: () => 0 } });
+    for (let i = 0; i < 10; i++) first.push(many(30, i * 30));
+    first.welcome(0);
+    first.nextBatch();
+    first.ack(120);
+    // no close: the process died; the server had committed up to 170 but that ack never arrived
+    const restarted = open({ spool: { segmentBytes: 4096, now: () => 0 } });
+    expect(restarted.size()).toBe(180);
+    restarted.welcome(170);
+    const got: number[] = [];
+    for (let b = restarted.nextBatch(); b; b = restarted.nextBatch()) {
+      got.push(...seqs(b));
+      restarted.ack(b.at(-1)!.seq);
+    }
+    expect(got).toEqual(Array.from({ length: 130 }, (_, i) => 171 + i));
+    expect(restarted.size()).toBe(0);
+  });
+
+  it('keeps running when the disk refuses a write, and reports the loss once connected', () => {
+    const outbox = open();
+    rmSync(join(dir, 'spool'), { recursive: true });
+    expect(outbox.push(many(3))).toEqual([]);
+    mkdirSync(join(dir, 'spool'));
+    outbox.push(many(1));
+    outbox.welcome(0);
+    const sent = outbox.nextBatch() ?? [];
+    expect(sent.map((o) => o.kind)).toEqual(['health', 'agent']);
+    expect(sent[1]).toMatchObject({ event: 'spool-dropped', dropped: { health: 3 } });
+  });
+
+  it('takes over what an older agent left in outbox.jsonl, minus what was acknowledged', () => {
+    const lines = [1, 2, 3].map((seq) => JSON.stringify({ ...health(seq).data, seq, ts: seq }));
+    writeFileSync(join(dir, 'outbox.jsonl'), `${lines.join('\n')}\n{"ack":1}\n{"seq":4,"ts":1,"kind":"hea`);
+    const outbox = open();
+    expect(outbox.size()).toBe(2);
+    expect(existsSync(join(dir, 'outbox.jsonl'))).toBe(false);
+    outbox.welcome(1);
+    expect(seqs(outbox.nextBatch())).toEqual([2, 3]);
+    expect(outbox.push(many(1))[0]?.seq).toBe(4);
   });
 
   it('renumbers above the server when the agent lost its state', () => {
@@ -85,14 +120,15 @@ describe('outbox', () => {
     expect(outbox.push(many(1))[0]?.seq).toBe(504);
   });
 
-  it('empties its file once everything is acknowledged', () => {
+  it('deletes its spool segments once everything is acknowledged', () => {
     const outbox = open();
     outbox.push(many(3));
     outbox.welcome(0);
     outbox.nextBatch();
     outbox.ack(3);
-    expect(readFileSync(join(dir, 'outbox.jsonl'), 'utf8')).toBe('');
+    expect(readdirSync(join(dir, 'spool')).filter((f) => f.endsWith('.seg'))).toEqual([]);
     expect(outbox.nextBatch()).toBeNull();
+    expect(open().size()).toBe(0);
   });
 
   it('tells listeners when observations are waiting', () => {
