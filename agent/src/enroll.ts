@@ -8,6 +8,9 @@ import {
   PROTOCOL_VERSION,
 } from '@lagebild/shared';
 import type { AgentState, Credentials } from './state.js';
+import { trustedFetch } from './tls-fetch.js';
+import { savePins } from './tls-pins.js';
+import { type ServerTrust, ServerUntrusted } from './tls-trust.js';
 
 /** Resolves a path below the server URL (which may itself have a path, behind a reverse proxy). */
 export function serverEndpoint(serverUrl: string, path: string, websocket = false): string {
@@ -33,6 +36,8 @@ export interface EnrollOptions {
   hardwareId: string;
   hostname: string;
   fetch?: typeof fetch;
+  /** how https:// is verified (CA file, pinned fingerprints); default: the bundled root CAs */
+  trust?: ServerTrust;
   timeoutMs?: number;
 }
 
@@ -42,7 +47,7 @@ function isErrorCode(code: unknown): code is ErrorCode {
 
 /** POST /v1/enroll: trades the enrollment secret for a device id and token. */
 export async function enroll(options: EnrollOptions): Promise<Credentials> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? trustedFetch(options.trust ?? {});
   const body: EnrollRequest = {
     secret: options.secret,
     hardwareId: options.hardwareId,
@@ -56,6 +61,8 @@ export async function enroll(options: EnrollOptions): Promise<Credentials> {
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
   }).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
+    // the secret was not sent: say so plainly, it is not a network problem
+    if (e instanceof ServerUntrusted) throw e;
     // fetch says only "fetch failed"; the cause names the network error
     throw new Error(`cannot reach ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
   });
@@ -87,6 +94,8 @@ export interface EnsureEnrolledOptions {
   /** reads hardware id and host name only when enrollment is needed */
   device: () => Promise<{ hardwareId: string; hostname: string }>;
   fetch?: typeof fetch;
+  /** how https:// is verified; pinned fingerprints are stored with the new credentials */
+  trust?: ServerTrust;
   /** enroll again even if credentials exist (after the server refused them) */
   force?: boolean;
 }
@@ -106,7 +115,14 @@ export async function ensureEnrolled(
     );
   }
   const device = await o.device();
-  const credentials = await enroll({ serverUrl, secret: o.secret, ...device, fetch: o.fetch });
+  const credentials = await enroll({
+    serverUrl,
+    secret: o.secret,
+    ...device,
+    fetch: o.fetch,
+    trust: o.trust,
+  });
   o.state.saveCredentials(credentials);
+  savePins(o.state, serverUrl, o.trust?.fingerprints);
   return { credentials, enrolled: true };
 }

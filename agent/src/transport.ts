@@ -25,6 +25,7 @@ import { serverEndpoint } from './enroll.js';
 import { type Logger, silentLogger } from './log.js';
 import type { Outbox } from './outbox.js';
 import type { Credentials } from './state.js';
+import { type ServerTrust, ServerUntrusted, trustedConnector } from './tls-trust.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface TransportOptions {
@@ -44,6 +45,8 @@ export interface TransportOptions {
   stableMs?: number;
   now?: Clock;
   agentVersion?: string;
+  /** how wss:// is verified (CA file, pinned fingerprints); default: the bundled root CAs */
+  trust?: ServerTrust;
   /** fed with the serverTime of welcome (round trip from hello) and ack frames (from the acknowledged batch) */
   clockOffset?: ClockOffset;
 }
@@ -172,7 +175,12 @@ export class Transport extends EventEmitter {
     const url = this.url;
     this.lastError = undefined;
     this.log.debug(`connecting to ${url}`);
-    const ws = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 15_000 });
+    const ws = new WebSocket(url, {
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 15_000,
+      // the upgrade request waits until the certificate passed the CA or pin check
+      ...(url.startsWith('wss:') ? { createConnection: trustedConnector(this.o.trust ?? {}) as never } : {}),
+    });
     this.ws = ws;
     ws.on('open', () => {
       // a server that takes the hello but never answers is as good as none
@@ -187,9 +195,11 @@ export class Transport extends EventEmitter {
       this.onFrame(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
     });
     ws.on('ping', () => this.alive());
-    ws.on('error', (e: NodeJS.ErrnoException) =>
-      this.log.warn(`connection to ${url} failed: ${e.code ?? ''} ${e.message}`.trim()),
-    );
+    ws.on('error', (e: NodeJS.ErrnoException) => {
+      if (e instanceof ServerUntrusted)
+        this.log.error(`${e.code}: refusing ${url}: ${e.message}; nothing was sent`);
+      else this.log.warn(`connection to ${url} failed: ${e.code ?? ''} ${e.message}`.trim());
+    });
     ws.on('close', (code: number, reason: Buffer) => void this.onClose(ws, code, reason.toString()));
   }
 

@@ -99,6 +99,8 @@ function startLocalAgent(serverUrl: string, secret: string, dataDir: string): Ch
       secret,
       '--state-dir',
       join(dataDir, 'agent'),
+      // the demo is plain http; with --host 0.0.0.0 or a LAN address that is not loopback
+      '--insecure-dev',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

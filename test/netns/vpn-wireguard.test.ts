@@ -285,6 +285,8 @@ describe.skipIf(!isRoot)(
         join(dir, 'agent'),
         '--config',
         join(dir, 'agent.json'),
+        // plain http across the tunnel to 10.x: TLS is tested in test/e2e/tls.test.ts
+        '--insecure-dev',
       ]);
     });
 
