@@ -14,6 +14,13 @@ import { type CollectorSet, capabilitiesOf, defaultCollectors, Planner } from '.
 import { Scheduler } from './scheduler.js';
 import { SleepDetector } from './sleep.js';
 import { AgentState, type Credentials } from './state.js';
+import { effectiveTrust, savePins } from './tls-pins.js';
+import {
+  assertSecureServerUrl,
+  loadServerTrust,
+  type ServerTlsConfig,
+  ServerUntrusted,
+} from './tls-trust.js';
 import { Transport } from './transport.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -23,6 +30,10 @@ export interface AgentOptions {
   enrollSecret?: string;
   /** probes, VPN check and intervals from the local config file */
   local?: LocalConfig;
+  /** trust for the server; default: `local.serverTls` */
+  serverTls?: ServerTlsConfig;
+  /** allow plain http/ws to a host that is not loopback (development); default: `local.allowInsecure` */
+  allowInsecure?: boolean;
   log?: Logger;
   /** collectors to use instead of the real ones (tests) */
   collectors?: CollectorSet;
@@ -58,8 +69,26 @@ const FATAL = new Set(['LB_ERR_ENROLL_SECRET_INVALID', 'LB_ERR_ENROLL_INVALID', 
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.log ?? silentLogger;
   const serverUrl = normalizeServerUrl(o.serverUrl);
+  // before anything touches the network or the disk: no clear-text channel by accident
+  assertSecureServerUrl(serverUrl, o.allowInsecure ?? o.local?.allowInsecure ?? false);
+  const configuredTrust = loadServerTrust(o.serverTls ?? o.local?.serverTls);
   const state = AgentState.open(o.stateDir);
-  const outbox = Outbox.open(state);
+  const trust = effectiveTrust(configuredTrust, state, serverUrl);
+  // rotation: newly configured pins replace the stored ones of the same server
+  if (configuredTrust.fingerprints && state.credentials()?.serverUrl === serverUrl)
+    savePins(state, serverUrl, configuredTrust.fingerprints);
+  if (serverUrl.startsWith('https:') || serverUrl.startsWith('wss:'))
+    log.info(
+      `server certificate checked against ${
+        [
+          trust.fingerprints ? `pinned SHA-256 ${trust.fingerprints.join(', ')}` : '',
+          trust.caFile ? `CA file ${trust.caFile}` : '',
+        ]
+          .filter(Boolean)
+          .join(' and ') || 'the bundled public root CAs'
+      }`,
+    );
+  const outbox = Outbox.open(state, { spool: o.local?.spool, log });
   const clockOffset = new ClockOffset();
   const sleep = o.sleep ?? new SleepDetector();
   const tls = loadProbeTls(o.local?.tls?.caFile);
@@ -85,6 +114,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       secret: o.enrollSecret ?? o.local?.enrollSecret,
       device,
       fetch: o.fetch,
+      trust,
       force,
     });
     credentials = r.credentials;
@@ -112,6 +142,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         log,
       }),
     reenroll: () => enrollOnce(true),
+    trust,
     log,
     backoff: o.backoff?.(),
     clockOffset,
@@ -149,9 +180,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     } catch (e) {
       if ((isLagebildError(e) && FATAL.has(e.code)) || e instanceof EnrollSecretMissing) throw e;
       const delay = enrollBackoff.next();
-      log.warn(
-        `enrollment at ${serverUrl} failed (${messageOf(e)}); measuring offline, retry in ${(delay / 1000).toFixed(1)} s`,
-      );
+      // a captive portal or a wrong certificate: retried, since the network may change, but loud
+      if (e instanceof ServerUntrusted)
+        log.error(
+          `${e.code}: enrollment at ${serverUrl} refused, the secret was not sent: ${e.message}; retry in ${(delay / 1000).toFixed(1)} s`,
+        );
+      else
+        log.warn(
+          `enrollment at ${serverUrl} failed (${messageOf(e)}); measuring offline, retry in ${(delay / 1000).toFixed(1)} s`,
+        );
       retryTimer = setTimeout(
         () =>
           void connectWhenEnrolled().catch((err) =>

@@ -6,6 +6,12 @@ import { type LocalConfig, loadLocalConfig } from './config.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from './log.js';
 import { ReplayFormatError } from './replay-format.js';
 import { snapshotCommand } from './snapshot-command.js';
+import {
+  assertSecureServerUrl,
+  isLoopbackHost,
+  parseFingerprints,
+  type ServerTlsConfig,
+} from './tls-trust.js';
 import { AGENT_VERSION } from './version.js';
 
 /** Where the CLI writes and how it waits for a stop signal; tests pass their own. */
@@ -21,6 +27,7 @@ export const USAGE = `lagebild-agent ${AGENT_VERSION}: measures VPN tunnel, secu
 
 Usage:
   lagebild-agent run --server URL --state-dir DIR [--enroll-secret S] [--config FILE] [--log-level LEVEL]
+                     [--ca-file FILE] [--server-fingerprint SHA256[,SHA256]] [--insecure-dev]
   lagebild-agent snapshot [--json] [--config FILE] [--record FILE | --replay FILE]
   lagebild-agent --help | --version
 
@@ -32,7 +39,17 @@ Options:
   --server URL          server address, e.g. https://lagebild.stadt.de   (env LAGEBILD_SERVER)
   --enroll-secret S     enrollment secret, needed on the first start      (env LAGEBILD_ENROLL_SECRET)
   --state-dir DIR       credentials, sequence numbers, outbox, last config (env LAGEBILD_STATE_DIR)
-  --config FILE         JSON file: server, enrollSecret, stateDir, probes, vpn.checkTarget, intervals
+  --ca-file FILE        PEM file of the CA that issued the server certificate; trusted instead of
+                        the public roots                                  (env LAGEBILD_CA_FILE)
+  --server-fingerprint L
+                        pin the server certificate: SHA-256 fingerprint(s), hex with or without
+                        colons, comma-separated during a rotation; the chain then need not be
+                        trusted (with --ca-file it must be too)   (env LAGEBILD_SERVER_FINGERPRINT)
+  --insecure-dev        development only: allow http:// to a host that is not loopback
+  --config FILE         JSON file: server, enrollSecret, stateDir, serverTls {caFile, fingerprints},
+                        allowInsecure, probes, intervals, vpn {checkTarget, gateway, interface,
+                        vendor}, tls {caFile} (CA for probes), spool {maxBytes, maxAgeDays}
+                        (see agent/README.md)
   --log-level LEVEL     ${LOG_LEVELS.join(', ')} (default info); log lines go to stderr
   --json                snapshot: print one JSON object {capabilities, observations}
   --record FILE         snapshot: also write the raw inputs of this machine (lagebild-raw/1, no SSIDs
@@ -53,6 +70,9 @@ const RUN_OPTIONS = {
   'state-dir': { type: 'string' },
   config: { type: 'string' },
   'log-level': { type: 'string' },
+  'ca-file': { type: 'string' },
+  'server-fingerprint': { type: 'string' },
+  'insecure-dev': { type: 'boolean' },
 } as const;
 const SNAPSHOT_OPTIONS = {
   json: { type: 'boolean' },
@@ -71,11 +91,6 @@ function parse<T extends typeof RUN_OPTIONS | typeof SNAPSHOT_OPTIONS>(
   } catch (e) {
     throw new UsageError(`${command}: ${messageOf(e)}`);
   }
-}
-
-function isLoopback(url: URL): boolean {
-  const h = url.hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\./.test(h);
 }
 
 /** Runs the CLI; resolves with the exit code. */
@@ -131,10 +146,14 @@ async function run(flags: ReturnType<typeof parse<typeof RUN_OPTIONS>>, io: CliI
   } catch {
     throw new UsageError(`--server is not a URL: ${server}`);
   }
+  const serverTls = serverTlsOf(flags, io.env, file);
+  const allowInsecure = flags['insecure-dev'] === true || file.allowInsecure === true;
+  // refused on the URL alone: no connection is tried
+  assertSecureServerUrl(server, allowInsecure);
   const log: Logger = createLogger(level, io.err);
-  if ((url.protocol === 'http:' || url.protocol === 'ws:') && !isLoopback(url)) {
+  if ((url.protocol === 'http:' || url.protocol === 'ws:') && !isLoopbackHost(url.hostname)) {
     log.warn(
-      `${url.origin} is not encrypted: device tokens and measurements travel in clear text; use https://`,
+      `${url.origin} is not encrypted (--insecure-dev): device tokens and measurements travel in clear text`,
     );
   }
   log.info(`lagebild-agent ${AGENT_VERSION} starting: server ${url.origin}, state in ${stateDir}`);
@@ -143,6 +162,8 @@ async function run(flags: ReturnType<typeof parse<typeof RUN_OPTIONS>>, io: CliI
     stateDir,
     enrollSecret,
     local: file,
+    serverTls,
+    allowInsecure,
     log,
   });
   const signal = await io.stopSignal();
@@ -150,6 +171,25 @@ async function run(flags: ReturnType<typeof parse<typeof RUN_OPTIONS>>, io: CliI
   await agent.stop();
   log.info('stopped');
   return 0;
+}
+
+/** Server trust: each of CA file and fingerprints from flag, else environment, else config file. */
+function serverTlsOf(
+  flags: ReturnType<typeof parse<typeof RUN_OPTIONS>>,
+  env: CliIo['env'],
+  file: LocalConfig,
+): ServerTlsConfig {
+  const caFile = flags['ca-file'] ?? env.LAGEBILD_CA_FILE ?? file.serverTls?.caFile;
+  const pins = flags['server-fingerprint'] ?? env.LAGEBILD_SERVER_FINGERPRINT;
+  let fingerprints = file.serverTls?.fingerprints;
+  if (pins !== undefined) {
+    try {
+      fingerprints = parseFingerprints(pins);
+    } catch (e) {
+      throw new UsageError(`--server-fingerprint: ${messageOf(e)}`);
+    }
+  }
+  return { ...(caFile ? { caFile } : {}), ...(fingerprints ? { fingerprints } : {}) };
 }
 
 async function snapshot(

@@ -10,6 +10,9 @@ import {
 } from '@lagebild/shared';
 import { messageOf } from './collector.js';
 import { parseHostPort } from './collectors/tcp-connect.js';
+import type { SpoolLimits } from './spool.js';
+import { checkSpoolConfig } from './spool-config.js';
+import { parseFingerprints, type ServerTlsConfig } from './tls-trust.js';
 
 /** The agent's own config file (JSON); probes and intervals apply until the server pushes its config. */
 export interface LocalConfig {
@@ -21,6 +24,12 @@ export interface LocalConfig {
   intervals?: Partial<Intervals>;
   /** HTTPS probes: `caFile` is a PEM file of CAs trusted on top of the bundled roots (a city-internal PKI) */
   tls?: { caFile?: string };
+  /** trust for the Lagebild server itself (see docs/OPERATIONS.md): CA file and/or pinned SHA-256 fingerprints */
+  serverTls?: ServerTlsConfig;
+  /** development only: allow plain http:// / ws:// to a host that is not loopback */
+  allowInsecure?: boolean;
+  /** bounds of the offline spool: size cap in bytes and age cap in days (defaults 64 MiB, 8 days) */
+  spool?: SpoolLimits;
 }
 
 /** `vpn` in the config file: the check address behind the tunnel, and what the interfaces cannot tell. */
@@ -41,7 +50,18 @@ const VPN_TEXT = { gateway: 255, interface: 128, vendor: 64 } as const;
 
 export const DEFAULT_INTERVALS: Intervals = { healthSec: 60, vpnSec: 2, securityKeySec: 2 };
 
-const KEYS = ['server', 'enrollSecret', 'stateDir', 'probes', 'vpn', 'intervals', 'tls'];
+const KEYS = [
+  'server',
+  'enrollSecret',
+  'stateDir',
+  'probes',
+  'vpn',
+  'intervals',
+  'tls',
+  'serverTls',
+  'allowInsecure',
+  'spool',
+];
 
 /** Parses and checks a config file's text; errors name the file and the offending field. */
 export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
@@ -108,7 +128,31 @@ export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
     )
       throw new Error(`${source}: "tls" must be an object with at most "caFile" (path of a PEM file)`);
   }
+  serverTlsProblems(config, source);
+  checkSpoolConfig(config.spool, source);
   return config;
+}
+
+/** Checks `serverTls` and `allowInsecure`; fingerprints are normalized in place. */
+function serverTlsProblems(config: LocalConfig, source: string): void {
+  if (config.allowInsecure !== undefined && typeof config.allowInsecure !== 'boolean')
+    throw new Error(`${source}: "allowInsecure" must be true or false`);
+  const st = config.serverTls as unknown;
+  if (st === undefined) return;
+  const shape = `${source}: "serverTls" must be an object with "caFile" (path of a PEM file) and/or "fingerprints" (list of SHA-256 hex fingerprints)`;
+  if (typeof st !== 'object' || st === null || Array.isArray(st)) throw new Error(shape);
+  const o = st as Record<string, unknown>;
+  if (Object.keys(o).some((k) => k !== 'caFile' && k !== 'fingerprints')) throw new Error(shape);
+  if (o.caFile !== undefined && (typeof o.caFile !== 'string' || o.caFile === '')) throw new Error(shape);
+  if (o.fingerprints !== undefined) {
+    if (!Array.isArray(o.fingerprints) || o.fingerprints.some((f) => typeof f !== 'string'))
+      throw new Error(shape);
+    try {
+      o.fingerprints = parseFingerprints(o.fingerprints as string[]);
+    } catch (e) {
+      throw new Error(`${source}: serverTls.fingerprints: ${messageOf(e)}`);
+    }
+  }
 }
 
 /** Reads a config file. */

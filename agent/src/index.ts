@@ -70,6 +70,7 @@ export { SelfUsage, type SelfUsageSample } from './self-usage.js';
 export { realSystemInfo, type SystemInfo } from './si.js';
 export { type Resume, SleepDetector, type SleepDetectorOptions } from './sleep.js';
 export { formatSnapshot, type Snapshot, snapshotCollectors, takeSnapshot } from './snapshot.js';
+export { DEFAULT_SPOOL, Spool, type SpoolLimits, type SpoolOptions, type SpoolStats } from './spool.js';
 export { AgentState, type Credentials } from './state.js';
 export { Transport, type TransportOptions } from './transport.js';
 export { AGENT_VERSION } from './version.js';
