@@ -3,6 +3,7 @@ import './decorations.js';
 import { errorHandler } from './http-errors.js';
 import { type AppOptions, resolveOptions } from './options.js';
 import agentGateway from './plugins/agent-gateway.js';
+import adminApi from './plugins/api-admin.js';
 import appsApi from './plugins/api-apps.js';
 import configApi from './plugins/api-config.js';
 import devicesApi from './plugins/api-devices.js';
@@ -38,6 +39,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     await app.register(devicesApi, { prefix: '/api/v1' });
     await app.register(appsApi, { prefix: '/api/v1' });
     await app.register(configApi, { prefix: '/api/v1' });
+    await app.register(adminApi, { prefix: '/api/v1' });
     await app.register(health);
     await app.register(dashboard);
     await app.ready();

@@ -18,7 +18,18 @@ describe('lagebild-server arguments', () => {
       probesFile: undefined,
       tls: undefined,
       logLevel: 'info',
+      connectRatePerSec: 200,
+      connectBurst: 400,
     });
+  });
+
+  it('takes the admission limits from --connect-rate and --connect-burst and refuses nonsense', () => {
+    expect(serve(['--connect-rate', '50', '--connect-burst', '10'])).toMatchObject({
+      connectRatePerSec: 50,
+      connectBurst: 10,
+    });
+    expect(() => serve(['--connect-rate', '0'])).toThrow(/--connect-rate must be a whole number/);
+    expect(() => serve(['--connect-burst', 'viele'])).toThrow(UsageError);
   });
 
   it('takes port, host, data, secret and log level from the environment', () => {

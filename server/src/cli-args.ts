@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './lagebild-data';
+export const DEFAULT_CONNECT_RATE = 200;
+export const DEFAULT_CONNECT_BURST = 400;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -20,15 +22,26 @@ Options:
                        SQLite database lagebild.db and a generated enroll-secret
   --enroll-secret S    secret a notebook needs to enroll; give it twice to accept an old and a new
                        one while rotating. Without it, a secret is generated on first start, saved
-                       in DIR/enroll-secret (mode 0600) and printed once.
+                       in DIR/enroll-secret (mode 0600) and printed once. Given secrets are stored
+                       (hashed) with the ones from 'secret add'; all active ones are accepted.
   --probes FILE        JSON array of Fachverfahren probe targets, each
                        {"id","app","kind":"http"|"tcp"|"dns","target","intervalSec","timeoutMs"};
                        stored as a new config version when it differs and pushed to agents
   --tls-cert FILE      PEM certificate (chain): serve HTTPS and WSS; needs --tls-key
   --tls-key FILE       PEM private key of --tls-cert
+  --connect-rate N     new agent connections accepted per second (default ${DEFAULT_CONNECT_RATE}); more
+                       are refused with LB_ERR_SERVER_BUSY and a spread-out retryAfterMs
+  --connect-burst N    connections accepted at once above that rate (default ${DEFAULT_CONNECT_BURST})
   --log-level LEVEL    ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
   -h, --help           show this help and exit
   -v, --version        print the version and exit
+
+Administration (on the data directory; works while the server runs):
+  secret add [--label TEXT] --data DIR   create an enrollment secret; printed once, stored hashed
+  secret list --data DIR                 list enrollment secrets (id, label, uses, revoked)
+  secret revoke ID --data DIR            stop accepting an enrollment secret
+  device revoke ID --data DIR            revoke a device's token; history is kept; it must enroll
+                                         again with a valid secret
 
 Environment (a flag wins over its variable):
   LAGEBILD_PORT, LAGEBILD_HOST, LAGEBILD_DATA, LAGEBILD_ENROLL_SECRET, LAGEBILD_LOG_LEVEL
@@ -58,6 +71,8 @@ export interface ServeArgs {
   probesFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: LogLevel;
+  connectRatePerSec: number;
+  connectBurst: number;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; args: ServeArgs };
@@ -68,6 +83,14 @@ function parsePort(text: string, source: string): number {
     throw new UsageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
   }
   return port;
+}
+
+function parseCount(text: string | undefined, source: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${source} must be a whole number >= 1, got "${text}"`);
+  return n;
 }
 
 function parseLevel(text: string, source: string): LogLevel {
@@ -129,6 +152,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliCo
       probesFile: probesFile ? resolve(probesFile) : undefined,
       tls,
       logLevel,
+      connectRatePerSec: parseCount(values['connect-rate'], '--connect-rate', DEFAULT_CONNECT_RATE),
+      connectBurst: parseCount(values['connect-burst'], '--connect-burst', DEFAULT_CONNECT_BURST),
     },
   };
 }
@@ -149,6 +174,8 @@ function parse(argv: string[]) {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
+      'connect-rate': { type: 'string' },
+      'connect-burst': { type: 'string' },
     },
   });
 }

@@ -97,6 +97,8 @@ export async function serve(args: ServeArgs, io: Output): Promise<FastifyInstanc
     probes,
     tls,
     logger: { level: args.logLevel, stream: process.stderr },
+    connectRatePerSec: args.connectRatePerSec,
+    connectBurst: args.connectBurst,
   });
   try {
     await app.listen({ host: args.host, port: args.port });

@@ -184,4 +184,44 @@ describe('lagebild-server CLI', () => {
     again.child.kill('SIGINT');
     expect(await exited(again.child)).toBe(0);
   });
+  it('adds, lists and revokes enrollment secrets and revokes a device on the data directory of a running server', async () => {
+    const data = join(cwd, 'admin-data');
+    const server = await start(['--port', '0', '--data', data, '--log-level', 'warn'], cwd);
+    const enrollWith = (secret: string) =>
+      fetch(`${server.url}/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ secret, hardwareId: 'hw-admin', hostname: 'nb', protocol: 1 }),
+      });
+    try {
+      const added = await run(['secret', 'add', '--label', 'Rollout', '--data', data], cwd);
+      expect(added.code).toBe(0);
+      const m = /^Enrollment secret (sec_[0-9a-f]+) \(shown only now\): (\S+)$/m.exec(added.stdout);
+      expect(m).not.toBeNull();
+      const [, id, secret] = m as unknown as [string, string, string];
+      const enrolled = await enrollWith(secret);
+      expect(enrolled.status).toBe(200);
+      const { deviceId } = (await enrolled.json()) as { deviceId: string };
+
+      const listed = await run(['secret', 'list', '--data', data], cwd);
+      expect(listed.stdout).toMatch(new RegExp(`^${id}\tRollout\t\\S+\t1\t`, 'm'));
+      expect(listed.stdout).toContain('configured');
+      expect(listed.stdout).not.toContain(secret);
+
+      expect((await run(['secret', 'revoke', id, '--data', data], cwd)).code).toBe(0);
+      expect((await enrollWith(secret)).status).toBe(401);
+      expect((await run(['secret', 'revoke', id, '--data', data], cwd)).code).toBe(1);
+
+      const revoked = await run(['device', 'revoke', deviceId, '--data', data], cwd);
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toContain(deviceId);
+      expect((await run(['device', 'revoke', 'dev_nope', '--data', data], cwd)).code).toBe(1);
+      const missingDb = await run(['secret', 'list', '--data', join(cwd, 'nothing-here')], cwd);
+      expect(missingDb.code).toBe(2);
+      expect(missingDb.stderr).toContain('lagebild.db');
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+  });
 });

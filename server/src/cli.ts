@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isAdminCommand, parseAdminArgs, runAdmin } from './cli-admin.js';
 import { parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { serve } from './cli-serve.js';
 import { SERVER_VERSION } from './version.js';
@@ -34,6 +35,10 @@ function stopOnSignals(app: FastifyInstance): void {
 
 async function main(argv: string[]): Promise<void> {
   try {
+    if (isAdminCommand(argv)) {
+      process.exitCode = await runAdmin(parseAdminArgs(argv, process.env), io);
+      return;
+    }
     const command = parseCliArgs(argv, process.env);
     if (command.kind === 'help') return void process.stdout.write(USAGE);
     if (command.kind === 'version') return void io.out(SERVER_VERSION);
@@ -44,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    io.err(`lagebild-server: could not start: ${(e as Error).message}`);
+    io.err(
+      `lagebild-server: ${isAdminCommand(argv) ? 'failed' : 'could not start'}: ${(e as Error).message}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -1,3 +1,4 @@
+import type { Admission } from './admission/admission.js';
 import type { AgentGateway } from './gateway/gateway.js';
 import type { LiveHub } from './live/hub.js';
 import type { ResolvedOptions } from './options.js';
@@ -13,5 +14,7 @@ declare module 'fastify' {
     live: LiveHub;
     probeConfig: ProbeConfigService;
     gateway: AgentGateway;
+    /** admission control of agent connections */
+    admission: Admission;
   }
 }

@@ -29,8 +29,24 @@ export interface AppOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Delay over which live pushes are coalesced into one message per kind. */
   liveFlushMs?: number;
-  /** Lifetime of a "check now" command that an agent has not started yet. */
+  /** Lifetime of a "check now" command that an agent has not started yet (queued ones included). */
   commandTtlMs?: number;
+  /** New agent connections accepted per second on average (default 200). */
+  connectRatePerSec?: number;
+  /** Agent connections accepted at once above the rate (default 400). */
+  connectBurst?: number;
+  /** Agent connections between upgrade and welcome at one time (default 200). */
+  maxPendingHellos?: number;
+  /** Refused agents retry at a random time within this window (default 10 000 ms). */
+  retryWindowMs?: number;
+  /** Frames one agent may send per second on average (default 200; a catching-up agent sends a few per ack) … */
+  agentFrameRatePerSec?: number;
+  /** … and at once above that rate (default 400); beyond, LB_ERR_SERVER_BUSY and close 1013. */
+  agentFrameBurst?: number;
+  /** Frames of one agent received but not yet handled (default 64; the agent keeps 4 batches in flight). */
+  maxQueuedFrames?: number;
+  /** Unsent bytes queued for one agent before the server drops it as a client that does not read (default 4 MiB). */
+  maxBufferedBytes?: number;
 }
 
 // state changes must reach the server within about 2 s; polling at these rates costs well under 0.1 % CPU (bench/key-polling)
@@ -50,11 +66,24 @@ export interface ResolvedOptions {
   now: () => number;
   liveFlushMs: number;
   commandTtlMs: number;
+  connectRatePerSec: number;
+  connectBurst: number;
+  maxPendingHellos: number;
+  retryWindowMs: number;
+  agentFrameRatePerSec: number;
+  agentFrameBurst: number;
+  maxQueuedFrames: number;
+  maxBufferedBytes: number;
 }
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new TypeError(`buildApp: ${name} must be a positive number`);
+  return value;
+}
+
+function atLeastOne(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`buildApp: ${name} must be an integer >= 1`);
   return value;
 }
 
@@ -78,6 +107,14 @@ export function resolveOptions(o: AppOptions): ResolvedOptions {
     now: o.now ?? Date.now,
     liveFlushMs: Math.max(0, o.liveFlushMs ?? 200),
     commandTtlMs: positive('commandTtlMs', o.commandTtlMs ?? 30_000),
+    connectRatePerSec: positive('connectRatePerSec', o.connectRatePerSec ?? 200),
+    connectBurst: atLeastOne('connectBurst', o.connectBurst ?? 400),
+    maxPendingHellos: atLeastOne('maxPendingHellos', o.maxPendingHellos ?? 200),
+    retryWindowMs: positive('retryWindowMs', o.retryWindowMs ?? 10_000),
+    agentFrameRatePerSec: positive('agentFrameRatePerSec', o.agentFrameRatePerSec ?? 200),
+    agentFrameBurst: atLeastOne('agentFrameBurst', o.agentFrameBurst ?? 400),
+    maxQueuedFrames: atLeastOne('maxQueuedFrames', o.maxQueuedFrames ?? 64),
+    maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes ?? 4 * 1024 * 1024),
   };
 }
 

@@ -21,17 +21,3 @@ export function tokenMatches(token: string, storedHash: string): boolean {
   const stored = Buffer.from(storedHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
-
-/**
- * True when `secret` equals one of `allowed`. Both sides are hashed to equal length first, and every
- * allowed secret is compared, so the time taken says nothing about how much matched.
- */
-export function secretMatches(secret: string, allowed: readonly string[]): boolean {
-  const presented = createHash('sha256').update(secret, 'utf8').digest();
-  let ok = false;
-  for (const candidate of allowed) {
-    const expected = createHash('sha256').update(candidate, 'utf8').digest();
-    if (timingSafeEqual(presented, expected)) ok = true;
-  }
-  return ok;
-}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CheckName, CommandFrame } from '@lagebild/shared';
+import { type CheckName, type CommandFrame, type ErrorCode, LagebildError } from '@lagebild/shared';
 import type { ProbeConfigService } from '../probe-config/service.js';
 import type { Store } from '../store/store.js';
 import type { AgentSession } from './session.js';
@@ -42,17 +42,39 @@ export class AgentGateway {
     return [...this.sessions.keys()];
   }
 
-  /** Asks a connected agent to run one predefined check; returns the command id, or false if not connected. */
-  sendCommand(deviceId: string, check: CheckName): string | false {
+  /** Ends the device's open connection, if any, with a coded error (revoked, token replaced). */
+  disconnect(deviceId: string, code: ErrorCode, detail: string): boolean {
     const session = this.sessions.get(deviceId);
     if (!session) return false;
+    // the session detaches itself on close and records the device offline
+    session.fail(code, detail);
+    return true;
+  }
+
+  /**
+   * Asks an agent to run one predefined check. Sent at once when the device is connected, else stored
+   * and delivered after its next hello unless it expired first. Throws LB_ERR_NOT_FOUND for an unknown device.
+   */
+  async sendCommand(
+    deviceId: string,
+    check: CheckName,
+    ttlMs: number = this.deps.commandTtlMs,
+  ): Promise<{ commandId: string; delivered: boolean; expiresAt: number }> {
+    const { store, now } = this.deps;
+    if (!(await store.deviceAuth(deviceId)))
+      throw new LagebildError('LB_ERR_NOT_FOUND', `device ${deviceId}`);
+    const at = now();
     const frame: CommandFrame = {
       type: 'command',
       id: `cmd_${randomBytes(8).toString('hex')}`,
       check,
-      expiresAt: this.deps.now() + this.deps.commandTtlMs,
+      expiresAt: at + ttlMs,
     };
-    return session.send(frame) ? frame.id : false;
+    // stored before it leaves, so a fast commandResult always finds its row
+    await store.addCommand({ id: frame.id, deviceId, check, now: at, expiresAt: frame.expiresAt });
+    const session = this.sessions.get(deviceId);
+    const delivered = session ? await session.deliver(frame) : false;
+    return { commandId: frame.id, delivered, expiresAt: frame.expiresAt };
   }
 
   /** Sends the current config frame to every connected agent; returns how many got it. */

@@ -1,5 +1,6 @@
 import {
   type BatchFrame,
+  type CommandFrame,
   type CommandResultFrame,
   type ConfigFrame,
   decodeAgentFrame,
@@ -14,6 +15,7 @@ import {
 } from '@lagebild/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
+import { TokenBucket } from '../admission/token-bucket.js';
 import type { LiveHub } from '../live/hub.js';
 import type { Store } from '../store/store.js';
 import { SERVER_VERSION } from '../version.js';
@@ -29,6 +31,15 @@ export interface SessionDeps {
   heartbeatSec: number;
   helloTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** frames per second one agent may send on average, and at once above that */
+  frameRatePerSec: number;
+  frameBurst: number;
+  /** frames received but not yet handled; a legitimate agent keeps a few batches in flight */
+  maxQueuedFrames: number;
+  /** unsent bytes for this agent beyond which it counts as not reading and is cut off */
+  maxBufferedBytes: number;
+  /** called once when the hello is done (welcome or refusal) or the socket closed: frees an admission slot */
+  releaseAdmission: () => void;
 }
 
 type State = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
@@ -45,11 +56,17 @@ export class AgentSession {
   private helloTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private alive = true;
+  /** token hash seen at hello: a re-enrollment or revocation elsewhere changes it */
+  private tokenHash = '';
+  private readonly frames: TokenBucket;
+  private queued = 0;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: SessionDeps,
-  ) {}
+  ) {
+    this.frames = new TokenBucket(deps.frameRatePerSec, deps.frameBurst);
+  }
 
   /** Starts the hello timer and listens; call once right after the upgrade. */
   start(): void {
@@ -57,12 +74,21 @@ export class AgentSession {
     this.socket.on('message', (data: WebSocket.RawData) => {
       this.alive = true;
       if (this.state === 'closed') return;
+      // a flood is refused before it is parsed or queued: memory per connection stays bounded
+      if (!this.frames.take() || this.queued >= this.deps.maxQueuedFrames) {
+        this.deps.log.warn({ deviceId: this.deviceId, queued: this.queued }, 'agent sends too many frames');
+        return this.fail('LB_ERR_SERVER_BUSY', 'too many frames', this.frames.waitMs() + 1000);
+      }
+      this.queued++;
       const raw = Buffer.isBuffer(data)
         ? data
         : Array.isArray(data)
           ? Buffer.concat(data)
           : Buffer.from(data);
-      this.queue = this.queue.then(() => this.handle(raw)).catch((e) => this.crash(e));
+      this.queue = this.queue
+        .then(() => this.handle(raw))
+        .catch((e) => this.crash(e))
+        .finally(() => this.queued--);
     });
     this.socket.on('pong', () => {
       this.alive = true;
@@ -74,15 +100,36 @@ export class AgentSession {
   send(frame: ServerFrame): boolean {
     if (this.state === 'closed' || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(encodeFrame(frame));
+    // a client that never reads would make ws buffer without end: cut it off instead
+    if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) {
+      this.deps.log.warn(
+        { deviceId: this.deviceId, bufferedBytes: this.socket.bufferedAmount },
+        'agent does not read its socket: connection dropped',
+      );
+      this.state = 'closed';
+      this.stopTimers();
+      this.socket.terminate();
+      return false;
+    }
     return true;
   }
 
+  /** Claims a queued command and sends it; puts it back when the connection is already gone. */
+  async deliver(frame: CommandFrame): Promise<boolean> {
+    const { store, now } = this.deps;
+    if (!(await store.commandDelivered(frame.id, now()))) return false;
+    if (this.send(frame)) return true;
+    await store.commandRequeued(frame.id, now());
+    return false;
+  }
+
   /** Sends the coded error frame and closes with the code's close code. */
-  fail(code: ErrorCode, detail?: string): void {
+  fail(code: ErrorCode, detail?: string, retryAfterMs?: number): void {
     if (this.state === 'closed') return;
-    this.send(errorFrame(code, detail));
+    this.send(errorFrame(code, detail, retryAfterMs));
     this.state = 'closed';
     this.stopTimers();
+    this.deps.releaseAdmission();
     this.socket.close(ERRORS[code].close, code);
   }
 
@@ -121,7 +168,9 @@ export class AgentSession {
     if (!auth || !tokenMatches(frame.token, auth.tokenHash)) return this.fail('LB_ERR_AUTH_INVALID');
     clearTimeout(this.helloTimer);
     this.deviceId = auth.deviceId;
+    this.tokenHash = auth.tokenHash;
     this.state = 'ready';
+    this.deps.releaseAdmission();
     gateway.attach(auth.deviceId, this);
     await store.markOnline(auth.deviceId, {
       now: now(),
@@ -141,10 +190,23 @@ export class AgentSession {
     });
     this.send(await this.deps.configFrame());
     this.startPing();
+    // checks asked for while the device was offline, oldest first; expired ones stay behind
+    for (const c of await store.pendingCommands(auth.deviceId, now())) {
+      await this.deliver({ type: 'command', id: c.id, check: c.check, expiresAt: c.expiresAt });
+    }
+  }
+
+  /** False (and the connection closed) when the device was revoked or re-enrolled since hello. */
+  private async stillAuthorized(deviceId: string): Promise<boolean> {
+    const auth = await this.deps.store.deviceAuth(deviceId);
+    if (auth && auth.tokenHash === this.tokenHash) return true;
+    this.fail('LB_ERR_AUTH_INVALID', 'the device was revoked or enrolled again');
+    return false;
   }
 
   private async batch(frame: BatchFrame): Promise<void> {
     const deviceId = this.deviceId!;
+    if (!(await this.stillAuthorized(deviceId))) return;
     let result: Awaited<ReturnType<Store['ingestBatch']>>;
     try {
       result = await this.deps.store.ingestBatch(deviceId, frame.observations, this.deps.now());
@@ -158,8 +220,13 @@ export class AgentSession {
     this.deps.live.probesStored(result.samples);
   }
 
-  private commandResult(frame: CommandResultFrame): void {
-    this.deps.live.commandResult({ deviceId: this.deviceId!, result: frame });
+  private async commandResult(frame: CommandResultFrame): Promise<void> {
+    const deviceId = this.deviceId!;
+    const { store, now, live, log } = this.deps;
+    const known = await store.commandResult(deviceId, frame.id, frame.status, frame.message ?? null, now());
+    // results of unknown ids (another node's, or long gone) are still shown to whoever watches
+    if (!known) log.debug({ deviceId, commandId: frame.id }, 'result for an unknown command');
+    live.commandResult({ deviceId, result: frame });
   }
 
   /** A handler failed outside the protocol (the store, most likely): the agent resends after reconnecting. */
@@ -189,6 +256,7 @@ export class AgentSession {
   private async onClose(): Promise<void> {
     this.state = 'closed';
     this.stopTimers();
+    this.deps.releaseAdmission();
     const { deviceId } = this;
     const { gateway, store, live, now, log } = this.deps;
     if (!deviceId || !gateway.detach(deviceId, this) || gateway.shuttingDown) return;

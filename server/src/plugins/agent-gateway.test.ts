@@ -231,18 +231,20 @@ describe('agent gateway', () => {
     await fresh.close();
   });
 
-  it('sends a predefined check to a connected agent and hands its result to the live hub', async () => {
+  it('sends a predefined check to a connected agent, records its result and hands it to the live hub', async () => {
     const creds = await enroll(app);
-    expect(app.gateway.sendCommand(creds.deviceId, 'checkNow')).toBe(false);
     const { socket } = await connectAgent(wsBase, creds);
     const results: unknown[] = [];
     app.live.onCommandResult((e) => results.push(e));
-    const id = app.gateway.sendCommand(creds.deviceId, 'vpn');
+    const sent = await app.gateway.sendCommand(creds.deviceId, 'vpn');
+    expect(sent).toMatchObject({ delivered: true, expiresAt: T0 + 30_000 });
+    const id = sent.commandId;
     expect(id).toMatch(/^cmd_[0-9a-f]{16}$/);
     expect(await socket.next()).toEqual({ type: 'command', id, check: 'vpn', expiresAt: T0 + 30_000 });
     const result = { type: 'commandResult', id, status: 'done', results: [] };
     socket.send(result);
     await expect.poll(() => results).toEqual([{ deviceId: creds.deviceId, result }]);
+    expect(await app.store.command(id, clock.now())).toMatchObject({ status: 'done', deliveredAt: T0 });
     await socket.close();
   });
 

@@ -7,13 +7,16 @@ import {
   PROTOCOL_VERSION,
 } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
-import { hashSecret, newDeviceId, newToken, secretMatches } from '../gateway/credentials.js';
+import { hashSecret, newDeviceId, newToken } from '../gateway/credentials.js';
+import { seedEnrollSecrets } from '../gateway/enroll-secrets.js';
 import { sendError } from '../http-errors.js';
 
 /** POST /v1/enroll: an enrollment secret buys a device id and a fresh token (only its hash is kept). */
 export default async function enroll(app: FastifyInstance): Promise<void> {
   const { enrollSecrets, now } = app.lagebild;
-  if (enrollSecrets.length === 0) app.log.warn('no enrollment secret configured: no notebook can enroll');
+  await seedEnrollSecrets(app.store, enrollSecrets, now(), app.log);
+  const active = (await app.store.listEnrollSecrets()).filter((s) => s.revokedAt === null);
+  if (active.length === 0) app.log.warn('no active enrollment secret: no notebook can enroll');
 
   app.post(
     ENROLL_PATH,
@@ -33,8 +36,10 @@ export default async function enroll(app: FastifyInstance): Promise<void> {
         const range = `${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION}`;
         return sendError(reply, 'LB_ERR_PROTOCOL_VERSION', `agent speaks ${body.protocol}, server ${range}`);
       }
-      if (!secretMatches(body.secret, enrollSecrets)) {
-        request.log.warn({ hostname: body.hostname }, 'enrollment with a wrong secret refused');
+      // only hashes are stored; a lookup by the hash of what was presented reveals nothing by its timing
+      const secretId = await app.store.useEnrollSecret(hashSecret(body.secret), now());
+      if (!secretId) {
+        request.log.warn({ hostname: body.hostname }, 'enrollment with a wrong or revoked secret refused');
         return sendError(reply, 'LB_ERR_ENROLL_SECRET_INVALID');
       }
       const token = newToken();
@@ -45,9 +50,12 @@ export default async function enroll(app: FastifyInstance): Promise<void> {
         tokenHash: hashSecret(token),
         now: now(),
       });
+      // a reinstalled agent got a new token: a connection still using the old one ends now
+      if (!result.created)
+        app.gateway.disconnect(result.deviceId, 'LB_ERR_AUTH_INVALID', 'the device was enrolled again');
       app.live.deviceChanged(result.deviceId);
       request.log.info(
-        { deviceId: result.deviceId, hostname: body.hostname, created: result.created },
+        { deviceId: result.deviceId, hostname: body.hostname, created: result.created, secretId },
         result.created ? 'device enrolled' : 'device re-enrolled with a new token',
       );
       const response: EnrollResponse = { deviceId: result.deviceId, token, protocol: PROTOCOL_VERSION };

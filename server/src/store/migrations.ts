@@ -96,6 +96,36 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE devices ADD COLUMN vpn_routes TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'enrollment secrets, device revocation, queued commands',
+    sql: `
+      CREATE TABLE enroll_secrets (
+        id           TEXT PRIMARY KEY,
+        label        TEXT NOT NULL DEFAULT '',
+        secret_hash  TEXT NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        last_used_at INTEGER,
+        uses         INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+
+      CREATE TABLE commands (
+        id           TEXT PRIMARY KEY,
+        device_id    TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        check_name   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        delivered_at INTEGER,
+        status       TEXT NOT NULL DEFAULT 'queued',
+        message      TEXT,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX commands_pending ON commands (device_id, delivered_at, expires_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's, each in its own transaction; returns the version. */

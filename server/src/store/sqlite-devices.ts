@@ -26,7 +26,9 @@ export function createDeviceOps(db: Database): DeviceOps {
   const insertDevice = db.prepare(
     'INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname) VALUES (?, ?, ?, ?, ?)',
   );
-  const replaceToken = db.prepare('UPDATE devices SET token_hash = ?, hostname = ? WHERE id = ?');
+  const replaceToken = db.prepare(
+    'UPDATE devices SET token_hash = ?, hostname = ?, revoked_at = NULL WHERE id = ?',
+  );
   const auth = db.prepare('SELECT id, token_hash, last_seq FROM devices WHERE id = ?');
   const setOnline = db.prepare(
     'UPDATE devices SET online = 1, last_seen = ?, capabilities_json = ?, agent_version = ? WHERE id = ?',

@@ -21,6 +21,17 @@ export class UnknownDeviceError extends Error {
   }
 }
 
+/** The event detail of an agent observation; a spool report keeps its counts, e.g. "probe: 120, health: 14". */
+function agentDetail(o: { detail?: string; dropped?: Record<string, number> }): string | null {
+  const counts = o.dropped
+    ? Object.entries(o.dropped)
+        .map(([kind, n]) => `${kind}: ${n}`)
+        .join(', ')
+    : '';
+  const parts = [o.detail, counts].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? parts.join('; ').slice(0, 1024) : null;
+}
+
 /** Summary fields that make a dashboard row change; last-seen alone is not worth a push. */
 function summaryKey(row: DeviceRow): string {
   const { lastSeen: _ignored, ...rest } = toSummary(row);
@@ -162,7 +173,7 @@ export function createIngest(db: Database) {
             applyHealth(row, o);
             break;
           case 'agent':
-            event(row.id, o.ts, 'agent', null, o.event, o.detail ?? null);
+            event(row.id, o.ts, 'agent', null, o.event, agentDetail(o));
             break;
         }
         row.last_seq = o.seq;

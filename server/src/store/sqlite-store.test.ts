@@ -252,4 +252,29 @@ describe('SqliteStore', () => {
     expect(saved.version).toBe(2);
     expect(await store.probeConfig()).toEqual(saved);
   });
+
+  it('keeps the counts of a spool report from the agent in the event detail', async () => {
+    const id = await enrolled(store);
+    await store.ingestBatch(
+      id,
+      [{ seq: 1, ts: T0, kind: 'agent', event: 'spool-dropped', dropped: { probe: 120, health: 14 } }],
+      T0,
+    );
+    const detail = await store.deviceDetail(id, 5);
+    expect(detail?.events[0]).toMatchObject({
+      kind: 'agent',
+      to: 'spool-dropped',
+      detail: 'probe: 120, health: 14',
+    });
+  });
+
+  it('migrates to the schema with enrollment secrets and queued commands', () => {
+    expect(store.schemaVersion).toBe(3);
+    const tables = store.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('enroll_secrets', 'commands')",
+      )
+      .all();
+    expect(tables).toHaveLength(2);
+  });
 });

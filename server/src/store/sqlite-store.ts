@@ -1,6 +1,7 @@
 import type { Intervals, Observation, ProbeConfig } from '@lagebild/shared';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
+import { createAdminOps } from './sqlite-admin.js';
 import { createDeviceOps } from './sqlite-devices.js';
 import { createIngest } from './sqlite-ingest.js';
 import { createQueries } from './sqlite-queries.js';
@@ -9,6 +10,8 @@ import type {
   EnrollInput,
   IngestResult,
   LatencyQuery,
+  NewCommand,
+  NewEnrollSecret,
   OnlineInput,
   Store,
   StoredProbeConfig,
@@ -22,6 +25,7 @@ export class SqliteStore implements Store {
   private readonly queries: ReturnType<typeof createQueries>;
   private readonly ingest: ReturnType<typeof createIngest>;
   private readonly pingStmt: Database.Statement;
+  private readonly admin: ReturnType<typeof createAdminOps>;
 
   /** Opens (creating if needed) the database at `path` and applies pending migrations. */
   constructor(path: string) {
@@ -41,6 +45,7 @@ export class SqliteStore implements Store {
     this.queries = createQueries(this.db);
     this.ingest = createIngest(this.db);
     this.pingStmt = this.db.prepare('SELECT 1 AS ok');
+    this.admin = createAdminOps(this.db);
   }
 
   async enrollDevice(input: EnrollInput) {
@@ -101,6 +106,56 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<StoredProbeConfig> {
     return this.ops.saveProbeConfig(probes, intervals, now);
+  }
+
+  async addEnrollSecret(input: NewEnrollSecret) {
+    return this.admin.addEnrollSecret(input);
+  }
+
+  async listEnrollSecrets() {
+    return this.admin.listEnrollSecrets();
+  }
+
+  async revokeEnrollSecret(id: string, now: number) {
+    return this.admin.revokeEnrollSecret(id, now);
+  }
+
+  async useEnrollSecret(secretHash: string, now: number) {
+    return this.admin.useEnrollSecret(secretHash, now);
+  }
+
+  async revokeDevice(deviceId: string, now: number) {
+    return this.admin.revokeDevice(deviceId, now);
+  }
+
+  async addCommand(input: NewCommand) {
+    return this.admin.addCommand(input);
+  }
+
+  async pendingCommands(deviceId: string, now: number) {
+    return this.admin.pendingCommands(deviceId, now);
+  }
+
+  async commandDelivered(id: string, now: number) {
+    return this.admin.commandDelivered(id, now);
+  }
+
+  async commandRequeued(id: string, now: number) {
+    this.admin.commandRequeued(id, now);
+  }
+
+  async commandResult(
+    deviceId: string,
+    id: string,
+    status: 'running' | 'done' | 'failed',
+    message: string | null,
+    now: number,
+  ) {
+    return this.admin.commandResult(deviceId, id, status, message, now);
+  }
+
+  async command(id: string, now: number) {
+    return this.admin.command(id, now);
   }
 
   async ping() {

@@ -1,6 +1,7 @@
 import type {
   AppLatency,
   Capability,
+  CheckName,
   DeviceDetail,
   DeviceList,
   DeviceSummary,
@@ -73,6 +74,47 @@ export interface StoredProbeConfig {
   updatedAt: number | null;
 }
 
+/** An enrollment secret as an admin sees it: never the secret itself, only its id and use. */
+export interface EnrollSecretInfo {
+  id: string;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  uses: number;
+}
+
+export interface NewEnrollSecret {
+  id: string;
+  label: string;
+  secretHash: string;
+  now: number;
+}
+
+/** queued → sent → running → done/failed; a queued command past its expiry reads as expired. */
+export type CommandStatus = 'queued' | 'sent' | 'running' | 'done' | 'failed' | 'expired';
+
+/** One "check now" command and what became of it. */
+export interface StoredCommand {
+  id: string;
+  deviceId: string;
+  check: CheckName;
+  createdAt: number;
+  expiresAt: number;
+  deliveredAt: number | null;
+  status: CommandStatus;
+  message: string | null;
+  updatedAt: number;
+}
+
+export interface NewCommand {
+  id: string;
+  deviceId: string;
+  check: CheckName;
+  now: number;
+  expiresAt: number;
+}
+
 /**
  * Everything the server keeps. Methods are async so that a PostgreSQL engine can implement the same
  * interface; the SQLite engine answers synchronously inside.
@@ -101,6 +143,34 @@ export interface Store {
   probeConfig(): Promise<StoredProbeConfig | null>;
   /** Stores a new probe config version (previous version + 1). */
   saveProbeConfig(probes: ProbeConfig[], intervals: Intervals, now: number): Promise<StoredProbeConfig>;
+
+  /** Stores an enrollment secret (hashed); an existing hash is kept as it is (a revoked one stays revoked). */
+  addEnrollSecret(input: NewEnrollSecret): Promise<{ info: EnrollSecretInfo; created: boolean }>;
+  listEnrollSecrets(): Promise<EnrollSecretInfo[]>;
+  /** Revokes a secret; false when the id is unknown or already revoked. */
+  revokeEnrollSecret(id: string, now: number): Promise<boolean>;
+  /** Id of the active secret with this hash, counting the use; null when none matches. */
+  useEnrollSecret(secretHash: string, now: number): Promise<string | null>;
+  /** Revokes a device's token (history is kept); false when the device is unknown. */
+  revokeDevice(deviceId: string, now: number): Promise<boolean>;
+
+  /** Records a queued command. */
+  addCommand(input: NewCommand): Promise<StoredCommand>;
+  /** Queued commands of a device that have not expired, oldest first. */
+  pendingCommands(deviceId: string, now: number): Promise<StoredCommand[]>;
+  /** Claims a queued command for sending (stamps it sent); false when it was claimed already. */
+  commandDelivered(id: string, now: number): Promise<boolean>;
+  /** Puts a claimed command back in the queue when the connection closed before it left. */
+  commandRequeued(id: string, now: number): Promise<void>;
+  /** Records an agent's commandResult; false when the command is not this device's. */
+  commandResult(
+    deviceId: string,
+    id: string,
+    status: 'running' | 'done' | 'failed',
+    message: string | null,
+    now: number,
+  ): Promise<boolean>;
+  command(id: string, now: number): Promise<StoredCommand | null>;
 
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
