@@ -38,6 +38,8 @@ export interface FleetOptions {
   flushIntervalMs?: number;
   /** how long a device waits for the server's config before probing the defaults (default 2 s) */
   configGraceMs?: number;
+  /** remember seq, kind and time of every observation in `device.history` (default false; for tests) */
+  keepHistory?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -154,6 +156,7 @@ class SimFleet implements Fleet {
         slowGateway: options.slowGateway ?? gateways[1] ?? gateways[0] ?? '',
       },
       routine: { speed, defaultProbes, configGraceMs: options.configGraceMs ?? 2_000 },
+      keepHistory: options.keepHistory ?? false,
       counters: this.counters,
       log,
       markDirty: (d) => this.dirty.add(d),

@@ -57,4 +57,37 @@ describe('outbox', () => {
     o.welcome(5_000);
     expect(seqsOf(o.takeBatch()?.frame ?? '')).toEqual([5_001, 5_002]);
   });
+
+  it('keeps no history unless asked to', () => {
+    const o = new Outbox();
+    fill(o, 3);
+    expect(o.history).toEqual([]);
+  });
+
+  it('remembers seq, kind, time and tunnel state of every observation when asked, renumbered with the queue', () => {
+    const o = new Outbox(true);
+    o.record({ kind: 'agent', event: 'started' }, 1_000);
+    o.record(
+      {
+        kind: 'vpn',
+        change: true,
+        state: 'down',
+        vendor: 'wireguard',
+        interface: null,
+        addresses: [],
+        since: 1_000,
+      },
+      2_000,
+    );
+    o.takeBatch();
+    o.ack(1);
+    o.welcome(40); // a server that knows more: the pending vpn observation becomes seq 41
+    o.record(agentEvent, 3_000);
+    expect(o.history).toEqual([
+      { seq: 1, kind: 'agent', ts: 1_000 },
+      { seq: 41, kind: 'vpn', ts: 2_000, vpnState: 'down' },
+      { seq: 42, kind: 'agent', ts: 3_000 },
+    ]);
+    expect(seqsOf(o.takeBatch()?.frame ?? '')).toEqual([41, 42]);
+  });
 });

@@ -1,4 +1,13 @@
-import { MAX_FRAME_BYTES, type ObservationData } from '@lagebild/shared';
+import { MAX_FRAME_BYTES, type ObservationData, type ObservationKind, type VpnState } from '@lagebild/shared';
+
+/** One observation as the device recorded it (kept only with `keepHistory`), for tests that audit the server. */
+export interface RecordedObservation {
+  seq: number;
+  kind: ObservationKind;
+  ts: number;
+  /** the tunnel state a `vpn` observation reported */
+  vpnState?: VpnState;
+}
 
 /** Most observations the simulator puts in one batch frame. */
 export const BATCH_MAX_OBSERVATIONS = 200;
@@ -21,6 +30,17 @@ export class Outbox {
   private sentPos = 0;
   /** position up to which items ever went out (for first-send counting) */
   private everSentPos = 0;
+  /** every observation ever recorded, in seq order; null unless asked for */
+  private readonly recorded: RecordedObservation[] | null;
+
+  constructor(keepHistory = false) {
+    this.recorded = keepHistory ? [] : null;
+  }
+
+  /** Every observation recorded so far with its seq (empty unless constructed with keepHistory). */
+  get history(): readonly RecordedObservation[] {
+    return this.recorded ?? [];
+  }
 
   /** Highest seq the server has confirmed. */
   get lastAckSeq(): number {
@@ -55,7 +75,13 @@ export class Outbox {
   record(data: ObservationData, ts: number): number {
     const json = JSON.stringify({ ts, ...data });
     this.items.push(`,${json.slice(1)}`);
-    return this.lastSeq;
+    const seq = this.lastSeq;
+    if (this.recorded) {
+      const entry: RecordedObservation = { seq, kind: data.kind, ts };
+      if (data.kind === 'vpn') entry.vpnState = data.state;
+      this.recorded.push(entry);
+    }
+    return seq;
   }
 
   /** Forgets everything up to `seq`; returns how many observations that confirmed. */
@@ -83,6 +109,10 @@ export class Outbox {
     if (ackSeq > this.lastSeq) {
       // the server has seqs this queue never made (a restarted simulator with the same seed):
       // continue numbering after them; pending items are renumbered, which is free here
+      const shift = ackSeq - this.ackSeq;
+      if (this.recorded)
+        for (let i = this.recorded.length - this.pending; i < this.recorded.length; i++)
+          (this.recorded[i] as RecordedObservation).seq += shift;
       this.ackSeq = ackSeq;
     } else {
       confirmed = this.ack(ackSeq);

@@ -17,7 +17,7 @@ import { type BehaviourOptions, DeviceBehaviour } from './behaviour.js';
 import { SIM_AGENT_VERSION } from './defaults.js';
 import { DeviceRoutine, type RoutineOptions } from './device-routine.js';
 import { enroll, SimError } from './enroll.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type RecordedObservation } from './outbox.js';
 import { createRng, type Rng } from './prng.js';
 import type { DeviceProfile } from './profile.js';
 import type { Scheduler, Task } from './scheduler.js';
@@ -43,6 +43,8 @@ export interface SimDevice {
   readonly lastSeq: number;
   /** measured but not yet confirmed */
   readonly pending: number;
+  /** every observation measured so far, in seq order; empty unless the fleet runs with `keepHistory` */
+  readonly history: readonly RecordedObservation[];
 }
 
 /** Fleet-wide counters the devices add to. */
@@ -64,6 +66,8 @@ export interface DeviceContext {
   behaviour: BehaviourOptions;
   routine: RoutineOptions;
   localAddress: string | undefined;
+  /** remember seq, kind and time of every observation (for tests) */
+  keepHistory: boolean;
   counters: FleetCounters;
   log(line: string): void;
   /** the device has something to send (or room to send it) */
@@ -110,7 +114,7 @@ export class DeviceClient implements SimDevice {
   private reconnectTimer: Task | null = null;
   private startWaiter: { resolve(): void; reject(e: Error): void } | null = null;
   private closeWaiters: (() => void)[] = [];
-  private readonly outbox = new Outbox();
+  private readonly outbox: Outbox;
   private readonly behaviour: DeviceBehaviour;
   private readonly routine: DeviceRoutine;
   private readonly jitter: Rng;
@@ -122,6 +126,7 @@ export class DeviceClient implements SimDevice {
   ) {
     const { seed } = ctx;
     const { index } = profile;
+    this.outbox = new Outbox(ctx.keepHistory);
     this.behaviour = new DeviceBehaviour(
       profile,
       createRng(seed, index, 'behaviour'),
@@ -179,6 +184,9 @@ export class DeviceClient implements SimDevice {
   }
   get pending(): number {
     return this.outbox.pending;
+  }
+  get history(): readonly RecordedObservation[] {
+    return this.outbox.history;
   }
 
   /** Enrolls and connects; resolves on the first welcome, rejects only on errors retrying cannot fix. */
