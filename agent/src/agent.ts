@@ -9,6 +9,7 @@ import { runCommand } from './commands.js';
 import { type LocalConfig, localConfigFrame } from './config.js';
 import { EnrollSecretMissing, ensureEnrolled, normalizeServerUrl } from './enroll.js';
 import { type Logger, silentLogger } from './log.js';
+import { NetworkWatch } from './network-watch.js';
 import { Outbox } from './outbox.js';
 import { type CollectorSet, capabilitiesOf, defaultCollectors, Planner } from './plan.js';
 import { Scheduler } from './scheduler.js';
@@ -44,6 +45,8 @@ export interface AgentOptions {
   drainMs?: number;
   /** notices sleep/resume (tests pass one with fake clocks) */
   sleep?: SleepDetector;
+  /** notices network changes (tests pass one with a fake signature) */
+  network?: NetworkWatch;
 }
 
 export interface RunningAgent {
@@ -169,6 +172,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     void scheduler.runAfterResume();
   });
   sleep.start();
+  // a new network (roamed, cable, tunnel up) may reach the server now: try at once instead of after the backoff
+  const network = o.network ?? new NetworkWatch();
+  network.onChange(() => {
+    log.info('network changed; checking the connection to the server now');
+    transport.nudge();
+  });
+  network.start();
 
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -202,6 +212,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     await connectWhenEnrolled();
   } catch (e) {
     sleep.stop();
+    network.stop();
     await scheduler.stop();
     throw e;
   }
@@ -219,6 +230,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       stopped = true;
       clearTimeout(retryTimer);
       sleep.stop();
+      network.stop();
       await scheduler.stop();
       outbox.push([{ ts: Date.now(), data: { kind: 'agent', event: 'stopping' } }]);
       await transport.stop(o.drainMs ?? 2000);
