@@ -44,6 +44,21 @@ describe('agent gateway', () => {
     expect((await socket.closed).code).toBe(ERRORS.LB_ERR_AUTH_INVALID.close);
   });
 
+  it("refuses one device's token presented under another device's id, and leaves that device untouched", async () => {
+    const a = await enroll(app, 'hw-a', 'NB-A');
+    const b = await enroll(app, 'hw-b', 'NB-B');
+    const socket = await open();
+    socket.send(hello(b.deviceId, a.token));
+    expect(await socket.next()).toMatchObject({ type: 'error', code: 'LB_ERR_AUTH_INVALID' });
+    expect((await socket.closed).code).toBe(ERRORS.LB_ERR_AUTH_INVALID.close);
+    const detail = await app.store.deviceDetail(b.deviceId, 5);
+    expect(detail).toMatchObject({ online: false, lastSeq: 0 });
+    // B's own token still works
+    const { socket: real } = await connectAgent(wsBase, b);
+    real.send({ type: 'batch', observations: [identity(1, T0)] });
+    expect(await real.next()).toMatchObject({ type: 'ack', seq: 1 });
+  });
+
   it('refuses a hello for a device that was never enrolled', async () => {
     const socket = await open();
     socket.send(hello('dev_0123456789abcdef', 'y'.repeat(43)));
