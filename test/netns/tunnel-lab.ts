@@ -6,17 +6,9 @@ import type { Observation } from '@lagebild/shared';
 import { repoRoot } from '../helpers/process.js';
 
 /*
- * The small lab of tunnel-outage.test.ts: programs inside network namespaces, a wireguard-go tunnel
- * between them, the agent's spool read from outside, the server's database read-only. The set-up follows
- * vpn-wireguard.test.ts (copied, not shared, so that test stays exactly as it is).
+ * Helpers of the netns tests: programs inside network namespaces, the agent's spool read from outside,
+ * the server's database read-only. The WireGuard lab itself is built by wireguard-lab.ts.
  */
-
-export const TOOLS = [
-  { cmd: 'wireguard-go', args: ['--version'], pkg: 'wireguard-go' },
-  { cmd: 'wg', args: ['--version'], pkg: 'wireguard-tools' },
-  { cmd: 'ip', args: ['-V'], pkg: 'iproute2' },
-  { cmd: 'nft', args: ['--version'], pkg: 'nftables' },
-];
 
 /** Runs a command to completion; throws with its stderr when it fails. */
 export function run(cmd: string, args: string[], input?: string): string {

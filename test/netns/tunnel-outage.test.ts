@@ -1,15 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppLatency, DeviceDetail, DeviceList, Observation } from '@lagebild/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/process.js';
 import {
   type Background,
   getJson,
-  inNs,
   openReadOnly,
   Processes,
   putJson,
@@ -18,9 +15,15 @@ import {
   sleep,
   spoolAck,
   stop,
-  TOOLS,
   until,
 } from './tunnel-lab.js';
+import {
+  requireLabTools,
+  startWireguardLab,
+  TUNNEL_DC,
+  WG_PORT,
+  type WireguardLab,
+} from './wireguard-lab.js';
 
 /*
  * Tunnel outage with real parts: the Lagebild server and a Fachverfahren HTTP server in a "dc" namespace,
@@ -42,11 +45,6 @@ const NB = `lb-onb-${id}`;
 // wireguard-go keeps its control socket in /var/run/wireguard, shared by all namespaces: names must be unique
 const WG_DC = `wgodc${id}`;
 const WG_NB = `wgonb${id}`;
-const DC_ADDR = '192.0.2.1';
-const NB_ADDR = '192.0.2.2';
-const TUNNEL_DC = '10.77.0.1';
-const TUNNEL_NB = '10.77.0.2';
-const WG_PORT = 51820;
 const FV_PORT = 8088;
 // the server listens only on its tunnel address: without the tunnel the notebook cannot reach it
 const SERVER = `http://${TUNNEL_DC}:8080`;
@@ -65,6 +63,7 @@ describe.skipIf(!isRoot)(
     let agent: Background;
     let server: Background;
     let deviceId: string;
+    let lab: WireguardLab | undefined;
     const logs = () => procs.logs();
 
     /** What the test saw, with the host clock every namespace shares. */
@@ -130,67 +129,12 @@ describe.skipIf(!isRoot)(
     };
 
     beforeAll(async () => {
-      for (const t of TOOLS) {
-        if (spawnSync(t.cmd, t.args).error)
-          throw new Error(
-            `${t.cmd} is missing: install the Debian package ${t.pkg} (apt-get install ${t.pkg})`,
-          );
-      }
-      for (const bin of ['agent/dist/cli.js', 'server/dist/cli.js']) {
-        if (!existsSync(join(repoRoot, bin))) throw new Error(`${bin} is missing: run "pnpm build" first`);
-      }
+      requireLabTools();
       dir = mkdtempSync(join(tmpdir(), 'lagebild-outage-'));
       agentDir = join(dir, 'agent');
       dbFile = join(dir, 'server', 'lagebild.db');
 
-      // two namespaces joined by a veth pair: the notebook's "internet" path to the data centre
-      run('ip', ['netns', 'add', DC]);
-      run('ip', ['netns', 'add', NB]);
-      for (const ns of [DC, NB]) run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['-n', NB, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', DC]);
-      run('ip', ['-n', DC, 'addr', 'add', `${DC_ADDR}/24`, 'dev', 'eth0']);
-      run('ip', ['-n', NB, 'addr', 'add', `${NB_ADDR}/24`, 'dev', 'eth0']);
-      for (const ns of [DC, NB]) run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-
-      // WireGuard: one wireguard-go per end, keys from wg genkey
-      const dcKey = run('wg', ['genkey']);
-      const nbKey = run('wg', ['genkey']);
-      writeFileSync(join(dir, 'dc.key'), `${dcKey}\n`, { mode: 0o600 });
-      writeFileSync(join(dir, 'nb.key'), `${nbKey}\n`, { mode: 0o600 });
-      for (const [ns, iface] of [
-        [DC, WG_DC],
-        [NB, WG_NB],
-      ] as const) {
-        procs.start(ns, `wireguard-go ${iface}`, 'wireguard-go', ['-f', iface], {
-          WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1',
-        });
-        await until(
-          () => (spawnSync('ip', ['-n', ns, 'link', 'show', iface]).status === 0 ? true : undefined),
-          10_000,
-          () => `${iface} in ${ns}\n${logs()}`,
-        );
-      }
-      const dcPub = run('wg', ['pubkey'], `${dcKey}\n`);
-      const nbPub = run('wg', ['pubkey'], `${nbKey}\n`);
-      inNs(DC, 'wg', 'set', WG_DC, 'private-key', join(dir, 'dc.key'), 'listen-port', String(WG_PORT));
-      inNs(DC, 'wg', 'set', WG_DC, 'peer', nbPub, 'allowed-ips', `${TUNNEL_NB}/32`);
-      inNs(NB, 'wg', 'set', WG_NB, 'private-key', join(dir, 'nb.key'));
-      inNs(
-        NB,
-        'wg',
-        'set',
-        WG_NB,
-        'peer',
-        dcPub,
-        'endpoint',
-        `${DC_ADDR}:${WG_PORT}`,
-        'allowed-ips',
-        '10.77.0.0/24',
-      );
-      run('ip', ['-n', DC, 'addr', 'add', `${TUNNEL_DC}/24`, 'dev', WG_DC]);
-      run('ip', ['-n', NB, 'addr', 'add', `${TUNNEL_NB}/24`, 'dev', WG_NB]);
-      run('ip', ['-n', DC, 'link', 'set', WG_DC, 'up']);
-      run('ip', ['-n', NB, 'link', 'set', WG_NB, 'up']);
+      lab = await startWireguardLab({ dir, DC, NB, WG_DC, WG_NB, procs });
 
       // the Fachverfahren: an HTTP server in the data centre, only on its tunnel address
       const fv = procs.start(DC, 'Fachverfahren', process.execPath, [
@@ -247,7 +191,7 @@ describe.skipIf(!isRoot)(
       // the agent first, so it can say goodbye to the server
       if (agent) await stop(agent);
       await procs.stopAll();
-      for (const ns of [NB, DC]) spawnSync('ip', ['netns', 'del', ns]);
+      await lab?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }, 30_000);
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,16 @@ import { join } from 'node:path';
 import type { DeviceDetail, DeviceEvent, DeviceSummary } from '@lagebild/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/process.js';
+import { run } from './tunnel-lab.js';
+import {
+  DC_ADDR,
+  requireLabTools,
+  startWireguardLab,
+  TUNNEL_DC,
+  TUNNEL_NB,
+  WG_PORT,
+  type WireguardLab,
+} from './wireguard-lab.js';
 
 /*
  * A real WireGuard tunnel (wireguard-go) between two network namespaces: "dc" (the city data centre:
@@ -15,12 +25,6 @@ import { repoRoot } from '../helpers/process.js';
  */
 
 const isRoot = process.getuid?.() === 0;
-const TOOLS = [
-  { cmd: 'wireguard-go', args: ['--version'], pkg: 'wireguard-go' },
-  { cmd: 'wg', args: ['--version'], pkg: 'wireguard-tools' },
-  { cmd: 'ip', args: ['-V'], pkg: 'iproute2' },
-  { cmd: 'nft', args: ['--version'], pkg: 'nftables' },
-];
 const SKIPPED = 'SKIPPED: needs root to create network namespaces and WireGuard interfaces';
 if (!isRoot) console.warn(`test/netns/vpn-wireguard.test.ts: ${SKIPPED} (CI runs it as root)`);
 
@@ -30,11 +34,6 @@ const NB = `lb-nb-${id}`;
 // wireguard-go keeps its control socket in /var/run/wireguard, shared by all namespaces: names must be unique
 const WG_DC = `wgdc${id}`;
 const WG_NB = existsSync('/var/run/wireguard/wg0.sock') ? `wgnb${id}` : 'wg0';
-const DC_ADDR = '192.0.2.1';
-const NB_ADDR = '192.0.2.2';
-const TUNNEL_DC = '10.77.0.1';
-const TUNNEL_NB = '10.77.0.2';
-const WG_PORT = 51820;
 const CHECK_PORT = 7443;
 const SERVER = `http://${DC_ADDR}:8080`;
 const SECRET = 'netns-enroll-secret';
@@ -46,15 +45,6 @@ interface View {
   vpnDetail: DeviceDetail['vpnDetail'];
   events: DeviceEvent[];
 }
-
-function run(cmd: string, args: string[], input?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.trim() || r.error?.message || r.status}`);
-  }
-  return r.stdout.trim();
-}
-const inNs = (ns: string, cmd: string, ...args: string[]) => run('ip', ['netns', 'exec', ns, cmd, ...args]);
 
 interface Background {
   name: string;
@@ -108,20 +98,18 @@ async function stop(p: Background): Promise<void> {
   clearTimeout(timer);
 }
 
-function tunnelEnd(ns: string, iface: string): void {
-  start(ns, `wireguard-go ${iface}`, 'wireguard-go', ['-f', iface], {
-    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1',
-  });
-}
-
 describe.skipIf(!isRoot)(
   `the real agent in a notebook namespace watching a real WireGuard tunnel${isRoot ? '' : ` (${SKIPPED})`}`,
   () => {
     let dir: string;
     let watcher: Background;
     let agent: Background;
+    let lab: WireguardLab | undefined;
     const views: View[] = [];
-    const logs = () => processes.map((p) => `--- ${p.name}:\n${p.output().slice(-3000)}`).join('\n');
+    const logs = () =>
+      [...(lab?.procs.all ?? []), ...processes]
+        .map((p) => `--- ${p.name}:\n${p.output().slice(-3000)}`)
+        .join('\n');
     const latest = () => views.at(-1);
     const waitForView = (match: (v: View) => boolean, timeoutMs: number, what: string) =>
       until(
@@ -131,70 +119,10 @@ describe.skipIf(!isRoot)(
       );
 
     beforeAll(async () => {
-      for (const t of TOOLS) {
-        const r = spawnSync(t.cmd, t.args, { encoding: 'utf8' });
-        if (r.error)
-          throw new Error(
-            `${t.cmd} is missing: install the Debian package ${t.pkg} (apt-get install ${t.pkg})`,
-          );
-      }
-      for (const bin of ['agent/dist/cli.js', 'server/dist/cli.js']) {
-        if (!existsSync(join(repoRoot, bin))) throw new Error(`${bin} is missing: run "pnpm build" first`);
-      }
+      requireLabTools();
       dir = mkdtempSync(join(tmpdir(), 'lagebild-netns-'));
-
-      // two namespaces joined by a veth pair: the notebook's "internet" path to the data centre
-      run('ip', ['netns', 'add', DC]);
-      run('ip', ['netns', 'add', NB]);
-      for (const ns of [DC, NB]) run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['-n', NB, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', DC]);
-      run('ip', ['-n', DC, 'addr', 'add', `${DC_ADDR}/24`, 'dev', 'eth0']);
-      run('ip', ['-n', NB, 'addr', 'add', `${NB_ADDR}/24`, 'dev', 'eth0']);
-      for (const ns of [DC, NB]) run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-
-      // WireGuard: one wireguard-go per end, keys from wg genkey
-      const dcKey = run('wg', ['genkey']);
-      const nbKey = run('wg', ['genkey']);
-      const dcPub = run('wg', ['pubkey'], `${dcKey}\n`);
-      const nbPub = run('wg', ['pubkey'], `${nbKey}\n`);
-      writeFileSync(join(dir, 'dc.key'), `${dcKey}\n`, { mode: 0o600 });
-      writeFileSync(join(dir, 'nb.key'), `${nbKey}\n`, { mode: 0o600 });
-      tunnelEnd(DC, WG_DC);
-      tunnelEnd(NB, WG_NB);
-      const linkExists = (ns: string, iface: string) =>
-        spawnSync('ip', ['-n', ns, 'link', 'show', iface]).status === 0 ? true : undefined;
-      await until(
-        () => linkExists(DC, WG_DC),
-        10_000,
-        () => `${WG_DC} in ${DC}\n${logs()}`,
-      );
-      await until(
-        () => linkExists(NB, WG_NB),
-        10_000,
-        () => `${WG_NB} in ${NB}\n${logs()}`,
-      );
-      inNs(DC, 'wg', 'set', WG_DC, 'private-key', join(dir, 'dc.key'), 'listen-port', String(WG_PORT));
-      inNs(DC, 'wg', 'set', WG_DC, 'peer', nbPub, 'allowed-ips', `${TUNNEL_NB}/32`);
-      inNs(NB, 'wg', 'set', WG_NB, 'private-key', join(dir, 'nb.key'));
-      inNs(
-        NB,
-        'wg',
-        'set',
-        WG_NB,
-        'peer',
-        dcPub,
-        'endpoint',
-        `${DC_ADDR}:${WG_PORT}`,
-        'allowed-ips',
-        '10.77.0.0/24',
-      );
-      run('ip', ['-n', DC, 'addr', 'add', `${TUNNEL_DC}/24`, 'dev', WG_DC]);
-      run('ip', ['-n', NB, 'addr', 'add', `${TUNNEL_NB}/24`, 'dev', WG_NB]);
-      for (const [ns, iface] of [
-        [DC, WG_DC],
-        [NB, WG_NB],
-      ] as const)
-        run('ip', ['-n', ns, 'link', 'set', iface, 'up']);
+      lab = await startWireguardLab({ dir, DC, NB, WG_DC, WG_NB });
+      const { inNs } = lab;
 
       // the internal check address: a TCP port in the data centre, reachable only through the tunnel
       const listener = start(DC, 'check listener', process.execPath, [
@@ -294,7 +222,7 @@ describe.skipIf(!isRoot)(
       // the agent first, so it can say goodbye to the server
       if (agent) await stop(agent);
       for (const p of processes.reverse()) await stop(p);
-      for (const ns of [NB, DC]) spawnSync('ip', ['netns', 'del', ns]);
+      await lab?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
