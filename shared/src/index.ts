@@ -2,6 +2,7 @@ export * from './api.js';
 export * from './codec.js';
 export * from './errors.js';
 export * from './frames.js';
+export * from './histogram.js';
 export type * from './live.js';
 export * from './observations.js';
 export * from './validate.js';
