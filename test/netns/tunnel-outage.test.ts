@@ -18,7 +18,9 @@ import {
   until,
 } from './tunnel-lab.js';
 import {
+  IS_ROOT,
   requireLabTools,
+  rootOnly,
   startWireguardLab,
   TUNNEL_DC,
   WG_PORT,
@@ -34,9 +36,7 @@ import {
  * before the tunnel returns. Debian packages: wireguard-go wireguard-tools iproute2 nftables. Root only.
  */
 
-const isRoot = process.getuid?.() === 0;
-const SKIPPED = 'SKIPPED: needs root to create network namespaces and WireGuard interfaces';
-if (!isRoot) console.warn(`test/netns/tunnel-outage.test.ts: ${SKIPPED} (CI runs it as root)`);
+const skipNote = rootOnly('test/netns/tunnel-outage.test.ts');
 
 const OUTAGE_MS = Math.max(30, Number(process.env.TUNNEL_OUTAGE_SEC ?? 120)) * 1000;
 const id = randomBytes(3).toString('hex');
@@ -53,8 +53,8 @@ const NFT_TABLE = `lagebild_outage_${id}`;
 const PROBE_SEC = 5;
 type ProbeObservation = Extract<Observation, { kind: 'probe' }>;
 
-describe.skipIf(!isRoot)(
-  `a notebook that loses its tunnel for ${OUTAGE_MS / 1000} s while agent and server restart${isRoot ? '' : ` (${SKIPPED})`}`,
+describe.skipIf(!IS_ROOT)(
+  `a notebook that loses its tunnel for ${OUTAGE_MS / 1000} s while agent and server restart${skipNote}`,
   () => {
     const procs = new Processes();
     let dir: string;

@@ -9,7 +9,9 @@ import { repoRoot } from '../helpers/process.js';
 import { run } from './tunnel-lab.js';
 import {
   DC_ADDR,
+  IS_ROOT,
   requireLabTools,
+  rootOnly,
   startWireguardLab,
   TUNNEL_DC,
   TUNNEL_NB,
@@ -24,9 +26,7 @@ import {
  * Debian packages: wireguard-go wireguard-tools iproute2 nftables. Needs root.
  */
 
-const isRoot = process.getuid?.() === 0;
-const SKIPPED = 'SKIPPED: needs root to create network namespaces and WireGuard interfaces';
-if (!isRoot) console.warn(`test/netns/vpn-wireguard.test.ts: ${SKIPPED} (CI runs it as root)`);
+const skipNote = rootOnly('test/netns/vpn-wireguard.test.ts');
 
 const id = randomBytes(3).toString('hex');
 const DC = `lb-dc-${id}`;
@@ -98,8 +98,8 @@ async function stop(p: Background): Promise<void> {
   clearTimeout(timer);
 }
 
-describe.skipIf(!isRoot)(
-  `the real agent in a notebook namespace watching a real WireGuard tunnel${isRoot ? '' : ` (${SKIPPED})`}`,
+describe.skipIf(!IS_ROOT)(
+  `the real agent in a notebook namespace watching a real WireGuard tunnel${skipNote}`,
   () => {
     let dir: string;
     let watcher: Background;

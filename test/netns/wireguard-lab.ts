@@ -143,3 +143,14 @@ export async function startWireguardLab(o: WireguardLabOptions): Promise<Wiregua
   }
   return lab;
 }
+
+/** Network namespaces and WireGuard interfaces need root; CI runs these tests as root. */
+export const IS_ROOT = process.getuid?.() === 0;
+const SKIP_REASON = 'SKIPPED: needs root to create network namespaces and WireGuard interfaces';
+
+/** Says loudly that a root-only test file is skipped; returns the suffix for its describe title. */
+export function rootOnly(file: string): string {
+  if (IS_ROOT) return '';
+  console.warn(`${file}: ${SKIP_REASON} (CI runs it as root)`);
+  return ` (${SKIP_REASON})`;
+}
