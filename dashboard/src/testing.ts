@@ -15,6 +15,8 @@ export function device(id: string, overrides: Partial<DeviceSummary> = {}): Devi
     lastSeen: Date.UTC(2024, 6, 1, 12),
     vpn: { state: 'up', vendor: 'WireGuard', gateway: 'vpn1.stadt.example', since: Date.UTC(2024, 6, 1, 8) },
     securityKey: { present: true, model: 'YubiKey 5 NFC' },
+    site: null,
+    orgUnit: null,
     ...overrides,
   };
 }

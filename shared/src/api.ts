@@ -56,6 +56,9 @@ export const DeviceSummary = Type.Object({
     present: Nullable(Type.Boolean()),
     model: Nullable(Type.String()),
   }),
+  /** site and organisational unit from the agent's installation settings */
+  site: Nullable(Type.String()),
+  orgUnit: Nullable(Type.String()),
 });
 
 export const DeviceEvent = Type.Object({
@@ -124,6 +127,55 @@ export const AppLatency = Type.Object({
   apps: Type.Array(Type.Object({ app: Type.String(), points: Type.Array(LatencyPoint) })),
 });
 
+/** What latency statistics are grouped by: the whole fleet, VPN gateway, site, org unit, or device. */
+export const GroupKind = Type.Union([
+  Type.Literal('all'),
+  Type.Literal('gateway'),
+  Type.Literal('site'),
+  Type.Literal('orgUnit'),
+  Type.Literal('device'),
+]);
+
+/** Latency statistics of one time bucket, from summed histogram buckets (p* within 2 %). */
+export const StatsPoint = Type.Object({
+  /** bucket start (epoch ms) */
+  t: Timestamp,
+  /** probe runs, failed ones included */
+  count: Type.Integer(),
+  errors: Type.Integer(),
+  /** over answered runs only; null when none answered */
+  p50Ms: Nullable(Type.Number()),
+  p95Ms: Nullable(Type.Number()),
+  p99Ms: Nullable(Type.Number()),
+  avgMs: Nullable(Type.Number()),
+  minMs: Nullable(Type.Number()),
+  maxMs: Nullable(Type.Number()),
+});
+
+/** One Fachverfahren in one group over time. */
+export const StatsSeries = Type.Object({
+  app: Type.String(),
+  /** the group's value: gateway host, site, org unit, device id; '' for kind 'all' and for devices without one */
+  group: Type.String(),
+  points: Type.Array(StatsPoint),
+});
+
+/** GET /api/v1/apps/stats: percentiles per Fachverfahren and group, from rollups. */
+export const LatencyStats = Type.Object({
+  groupBy: GroupKind,
+  from: Timestamp,
+  to: Timestamp,
+  /** bucket width; equals the range when one total per series was asked for */
+  bucketSec: Type.Integer(),
+  /** rollup resolution the answer was computed from */
+  resolution: Type.Union([Type.Literal('minute'), Type.Literal('hour')]),
+  series: Type.Array(StatsSeries),
+});
+
+export type GroupKind = Static<typeof GroupKind>;
+export type StatsPoint = Static<typeof StatsPoint>;
+export type StatsSeries = Static<typeof StatsSeries>;
+export type LatencyStats = Static<typeof LatencyStats>;
 export type DeviceVpnState = Static<typeof DeviceVpnState>;
 export type FleetCounts = Static<typeof FleetCounts>;
 export type DeviceSummary = Static<typeof DeviceSummary>;

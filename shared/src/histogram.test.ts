@@ -81,4 +81,25 @@ describe('log-bucket histogram', () => {
     for (let i = 0; i < 1440; i++) h.add(30 + r() * 470);
     expect(h.toJSON().counts.length).toBeLessThan(100);
   });
+
+  it('encodes to compact bytes and decodes to the same counts, merging as it reads', () => {
+    const r = rng(13);
+    const h = new Histogram().add(0, 3);
+    for (let i = 0; i < 60; i++) h.add(40 + r() * 60);
+    h.add(0.5).add(250_000, 2);
+    const bytes = h.encode();
+    expect(bytes.length).toBeLessThan(80);
+    expect(Histogram.decode(bytes).toJSON()).toEqual(h.toJSON());
+    const twice = Histogram.decode(bytes).mergeEncoded(bytes);
+    expect(twice.count).toBe(2 * h.count);
+    expect(twice.quantile(0.5)).toBe(h.quantile(0.5));
+    expect(Histogram.decode(new Histogram().encode()).count).toBe(0);
+  });
+
+  it('refuses bytes that are not an encoded histogram', () => {
+    const good = new Histogram().add(12).add(300).encode();
+    expect(() => Histogram.decode(new Uint8Array([9, 0, 0]))).toThrow(/format byte/);
+    expect(() => Histogram.decode(good.subarray(0, good.length - 1))).toThrow(/truncated/);
+    expect(() => Histogram.decode(Uint8Array.from([...good, 0]))).toThrow(/trailing/);
+  });
 });

@@ -1,4 +1,5 @@
 import type { DeviceSummary, FleetCounts } from './api.js';
+import type { ProbeErrorClass } from './observations.js';
 
 /** One probe result as pushed to dashboards (no device detail beyond the id). */
 export interface LiveProbeSample {
@@ -7,6 +8,8 @@ export interface LiveProbeSample {
   ts: number;
   ok: boolean;
   totalMs: number;
+  /** why a failed probe failed; absent when it succeeded */
+  errorClass?: ProbeErrorClass;
 }
 
 /** Messages the server pushes to dashboards on the live WebSocket (/v1/live). */

@@ -28,6 +28,10 @@ export const IdentityData = Type.Object(
     manufacturer: Type.Optional(Str(128)),
     model: Type.Optional(Str(128)),
     agentVersion: Str(64),
+    /** site (building, branch office) the notebook belongs to, as set at installation; groups statistics */
+    site: Type.Optional(Str(128)),
+    /** organisational unit (Amt, Fachbereich) as set at installation; groups statistics */
+    orgUnit: Type.Optional(Str(128)),
   },
   { additionalProperties: false },
 );

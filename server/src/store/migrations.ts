@@ -126,6 +126,117 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX commands_pending ON commands (device_id, delivered_at, expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'device groups and numbers, sample insertion ids, rollups, retention indexes',
+    sql: `
+      ALTER TABLE devices ADD COLUMN site TEXT;
+      ALTER TABLE devices ADD COLUMN org_unit TEXT;
+      -- a small stable number per device keeps rollup keys short (the text id is 36 characters)
+      ALTER TABLE devices ADD COLUMN num INTEGER;
+      UPDATE devices SET num = rowid;
+      CREATE UNIQUE INDEX devices_num ON devices (num);
+
+      -- raw samples get an insertion id: the rollup job folds everything above its watermark, so a
+      -- sample that arrives days late (spooled while offline) is still counted
+      CREATE TABLE probe_samples_v4 (
+        id              INTEGER PRIMARY KEY,
+        device_id       TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        ts              INTEGER NOT NULL,
+        probe_id        TEXT NOT NULL,
+        app             TEXT NOT NULL,
+        probe_kind      TEXT NOT NULL,
+        target          TEXT NOT NULL,
+        ok              INTEGER NOT NULL,
+        error_class     TEXT,
+        error_message   TEXT,
+        status          INTEGER,
+        dns_ms          REAL,
+        connect_ms      REAL,
+        tls_ms          REAL,
+        ttfb_ms         REAL,
+        total_ms        REAL NOT NULL,
+        cert_expires_at INTEGER
+      ) STRICT;
+      INSERT INTO probe_samples_v4 (device_id, seq, ts, probe_id, app, probe_kind, target, ok, error_class,
+          error_message, status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, cert_expires_at)
+        SELECT device_id, seq, ts, probe_id, app, probe_kind, target, ok, error_class, error_message, status,
+          dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, cert_expires_at
+        FROM probe_samples ORDER BY ts, device_id, seq;
+      DROP TABLE probe_samples;
+      ALTER TABLE probe_samples_v4 RENAME TO probe_samples;
+      CREATE INDEX probe_samples_device_ts ON probe_samples (device_id, ts);
+      CREATE INDEX probe_samples_app_ts ON probe_samples (app, ts);
+
+      -- per (device, Fachverfahren) and per (group, Fachverfahren): count, errors, sum/min/max of the
+      -- answered runs and their log-bucket histogram (Histogram.encode); t = bucket start, epoch ms
+      CREATE TABLE rollup_device_minute (
+        device_num INTEGER NOT NULL,
+        app        TEXT NOT NULL,
+        t          INTEGER NOT NULL,
+        count      INTEGER NOT NULL,
+        errors     INTEGER NOT NULL,
+        sum_ms     REAL NOT NULL,
+        min_ms     REAL,
+        max_ms     REAL,
+        hist       BLOB NOT NULL,
+        PRIMARY KEY (device_num, app, t)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rollup_device_minute_t ON rollup_device_minute (t);
+      CREATE TABLE rollup_device_hour (
+        device_num INTEGER NOT NULL,
+        app        TEXT NOT NULL,
+        t          INTEGER NOT NULL,
+        count      INTEGER NOT NULL,
+        errors     INTEGER NOT NULL,
+        sum_ms     REAL NOT NULL,
+        min_ms     REAL,
+        max_ms     REAL,
+        hist       BLOB NOT NULL,
+        PRIMARY KEY (device_num, app, t)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rollup_device_hour_t ON rollup_device_hour (t);
+      -- kind: 'all' (grp ''), 'gateway', 'site', 'orgUnit'; grp '' = the device has none
+      CREATE TABLE rollup_group_minute (
+        kind   TEXT NOT NULL,
+        app    TEXT NOT NULL,
+        grp    TEXT NOT NULL,
+        t      INTEGER NOT NULL,
+        count  INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        sum_ms REAL NOT NULL,
+        min_ms REAL,
+        max_ms REAL,
+        hist   BLOB NOT NULL,
+        PRIMARY KEY (kind, app, grp, t)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rollup_group_minute_t ON rollup_group_minute (t);
+      CREATE TABLE rollup_group_hour (
+        kind   TEXT NOT NULL,
+        app    TEXT NOT NULL,
+        grp    TEXT NOT NULL,
+        t      INTEGER NOT NULL,
+        count  INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        sum_ms REAL NOT NULL,
+        min_ms REAL,
+        max_ms REAL,
+        hist   BLOB NOT NULL,
+        PRIMARY KEY (kind, app, grp, t)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rollup_group_hour_t ON rollup_group_hour (t);
+
+      -- watermarks of the maintenance jobs ('samples_folded': highest probe_samples.id in the rollups)
+      CREATE TABLE job_state (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO job_state (name, value) VALUES ('samples_folded', 0);
+
+      CREATE INDEX events_ts ON events (ts);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's, each in its own transaction; returns the version. */

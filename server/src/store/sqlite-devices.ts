@@ -24,7 +24,8 @@ export interface DeviceOps {
 export function createDeviceOps(db: Database): DeviceOps {
   const byHardware = db.prepare('SELECT id FROM devices WHERE hardware_id = ?');
   const insertDevice = db.prepare(
-    'INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname, num)
+     VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(num), 0) + 1 FROM devices))`,
   );
   const replaceToken = db.prepare(
     'UPDATE devices SET token_hash = ?, hostname = ?, revoked_at = NULL WHERE id = ?',

@@ -65,7 +65,7 @@ export function createIngest(db: Database) {
     vpn_rtt = @vpn_rtt, vpn_changes = @vpn_changes,
     vpn_gateway_reachable = @vpn_gateway_reachable, vpn_routes = @vpn_routes,
     key_available = @key_available, key_present = @key_present, keys_json = @keys_json,
-    health_json = @health_json, health_ts = @health_ts
+    health_json = @health_json, health_ts = @health_ts, site = @site, org_unit = @org_unit
     WHERE id = @id`);
 
   const event = (
@@ -86,6 +86,8 @@ export function createIngest(db: Database) {
     row.manufacturer = o.manufacturer ?? null;
     row.model = o.model ?? null;
     row.agent_version = o.agentVersion;
+    row.site = o.site ?? null;
+    row.org_unit = o.orgUnit ?? null;
   }
 
   function applyVpn(row: DeviceRow, o: Stamped<VpnData>): void {

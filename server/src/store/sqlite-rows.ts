@@ -45,6 +45,10 @@ export interface DeviceRow {
   capabilities_json: string | null;
   health_json: string | null;
   health_ts: number | null;
+  revoked_at: number | null;
+  site: string | null;
+  org_unit: string | null;
+  num: number;
 }
 
 /** A probe_samples row as SQLite returns it. */
@@ -96,6 +100,8 @@ export function toSummary(row: DeviceRow): DeviceSummary {
       present: seesKeys && row.key_present !== null ? row.key_present === 1 : null,
       model: seesKeys ? (keys[0]?.product ?? null) : null,
     },
+    site: row.site,
+    orgUnit: row.org_unit,
   };
 }
 

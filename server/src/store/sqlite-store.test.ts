@@ -268,13 +268,14 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('migrates to the schema with enrollment secrets and queued commands', () => {
-    expect(store.schemaVersion).toBe(3);
+  it('migrates to the schema with enrollment secrets, commands, rollups and job state', () => {
+    expect(store.schemaVersion).toBe(4);
     const tables = store.db
       .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('enroll_secrets', 'commands')",
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('enroll_secrets', 'commands',
+          'rollup_device_minute', 'rollup_device_hour', 'rollup_group_minute', 'rollup_group_hour', 'job_state')`,
       )
       .all();
-    expect(tables).toHaveLength(2);
+    expect(tables).toHaveLength(7);
   });
 });

@@ -5,12 +5,17 @@ import type {
   DeviceDetail,
   DeviceList,
   DeviceSummary,
+  DeviceVpnState,
   FleetCounts,
   Intervals,
+  LatencyStats,
   LiveProbeSample,
   Observation,
   ProbeConfig,
 } from '@lagebild/shared';
+import type { RetentionPolicy, StatsQuery } from './rollup.js';
+
+export type { RetentionPolicy, StatsQuery } from './rollup.js';
 
 /** What enrollment hands to the store: the token is already hashed. */
 export interface EnrollInput {
@@ -49,8 +54,35 @@ export interface IngestResult {
   stored: number;
   /** true when a field shown in a DeviceSummary changed (last-seen alone does not count) */
   summaryChanged: boolean;
-  /** probe samples stored by this call, for live push */
+  /** probe samples stored by this call, for live push and metrics */
   samples: LiveProbeSample[];
+  /** the device's groups after the batch ('' = none), for metrics labels */
+  groups: { gateway: string; site: string; orgUnit: string };
+}
+
+/** What one run of the rollup job did. */
+export interface RollupResult {
+  /** raw samples folded into rollups by this call */
+  samples: number;
+  /** false when more samples wait than one call folds (call again) */
+  caughtUp: boolean;
+}
+
+/** Rows removed by one retention run, per kind of data. */
+export interface RetentionResult {
+  raw: number;
+  minute: number;
+  hour: number;
+  events: number;
+}
+
+/** Fleet aggregates for /metrics: counts only, never per device. */
+export interface FleetMetrics {
+  devices: number;
+  online: number;
+  /** devices per VPN gateway ('' = none reported) and state */
+  vpn: { gateway: string; state: DeviceVpnState; devices: number }[];
+  securityKey: { present: number; absent: number; unknown: number };
 }
 
 export interface DeviceQuery {
@@ -138,6 +170,20 @@ export interface Store {
   deviceSummaries(ids?: string[]): Promise<DeviceSummary[]>;
   deviceDetail(deviceId: string, eventLimit: number): Promise<DeviceDetail | null>;
   appLatency(query: LatencyQuery): Promise<AppLatency>;
+  /**
+   * p50/p95/p99, count, errors, avg/min/max per Fachverfahren and group from the rollups (never raw
+   * samples): whole fleet, per gateway/site/org unit, or per device for the given device ids.
+   */
+  latencyStats(query: StatsQuery): Promise<LatencyStats>;
+  fleetMetrics(): Promise<FleetMetrics>;
+
+  /**
+   * Folds raw samples stored since the last call into the minute and hour rollups (at most `limit`
+   * samples per call). Safe to call from several server nodes at once: one folds, the others return 0.
+   */
+  rollup(limit?: number): Promise<RollupResult>;
+  /** Deletes data past its retention as of `now`; raw samples only once they are folded. */
+  applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult>;
 
   /** Newest stored probe config, or null when none was ever stored. */
   probeConfig(): Promise<StoredProbeConfig | null>;

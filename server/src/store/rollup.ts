@@ -1,0 +1,280 @@
+import { type GroupKind, Histogram, type LatencyStats, type StatsPoint } from '@lagebild/shared';
+
+// Engine-independent rollup arithmetic: both stores fold raw samples into the same cells and build
+// the same statistics from them; only the SQL differs.
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** How long each kind of data is kept (milliseconds). */
+export interface RetentionPolicy {
+  rawMs: number;
+  minuteMs: number;
+  hourMs: number;
+  eventsMs: number;
+}
+
+/** Raw samples 48 h, minute rollups 14 d, hour rollups 400 d, events 90 d. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  rawMs: 2 * DAY_MS,
+  minuteMs: 14 * DAY_MS,
+  hourMs: 400 * DAY_MS,
+  eventsMs: 90 * DAY_MS,
+};
+
+/** Group kinds that rollups are kept for ('device' rollups are kept per device number). */
+export const ROLLUP_GROUP_KINDS = ['all', 'gateway', 'site', 'orgUnit'] as const;
+export type RollupGroupKind = (typeof ROLLUP_GROUP_KINDS)[number];
+
+/** One raw sample as the rollup job reads it, with the device's groups at folding time ('' = none). */
+export interface FoldSample {
+  deviceNum: number;
+  app: string;
+  ts: number;
+  ok: boolean;
+  totalMs: number;
+  gateway: string;
+  site: string;
+  orgUnit: string;
+}
+
+/** Count, errors and the answered runs' sum, min, max and histogram of one key and time bucket. */
+export interface RollupCell {
+  count: number;
+  errors: number;
+  sumMs: number;
+  minMs: number | null;
+  maxMs: number | null;
+  hist: Histogram;
+}
+
+export interface DeviceCell extends RollupCell {
+  deviceNum: number;
+  app: string;
+  t: number;
+}
+
+export interface GroupCell extends RollupCell {
+  kind: RollupGroupKind;
+  grp: string;
+  app: string;
+  t: number;
+}
+
+/** The cells one batch of samples adds to the four rollup tables. */
+export interface Folded {
+  deviceMinute: DeviceCell[];
+  deviceHour: DeviceCell[];
+  groupMinute: GroupCell[];
+  groupHour: GroupCell[];
+}
+
+/** A rollup row as both engines store it (hist = Histogram.encode()). */
+export interface RollupRowValues {
+  count: number;
+  errors: number;
+  sum_ms: number;
+  min_ms: number | null;
+  max_ms: number | null;
+  hist: Uint8Array;
+}
+
+function emptyCell(): RollupCell {
+  return { count: 0, errors: 0, sumMs: 0, minMs: null, maxMs: null, hist: new Histogram() };
+}
+
+function addSample(cell: RollupCell, s: FoldSample): void {
+  cell.count++;
+  if (!s.ok) {
+    cell.errors++;
+    return;
+  }
+  cell.sumMs += s.totalMs;
+  cell.minMs = cell.minMs === null ? s.totalMs : Math.min(cell.minMs, s.totalMs);
+  cell.maxMs = cell.maxMs === null ? s.totalMs : Math.max(cell.maxMs, s.totalMs);
+  cell.hist.add(Math.max(0, s.totalMs));
+}
+
+const floorTo = (t: number, ms: number) => Math.floor(t / ms) * ms;
+
+function groupsOf(s: FoldSample): [RollupGroupKind, string][] {
+  return [
+    ['all', ''],
+    ['gateway', s.gateway],
+    ['site', s.site],
+    ['orgUnit', s.orgUnit],
+  ];
+}
+
+/** Folds samples into per-minute and per-hour cells for (device, app) and (group, app). */
+export function foldSamples(samples: Iterable<FoldSample>): Folded {
+  const deviceMinute = new Map<string, DeviceCell>();
+  const deviceHour = new Map<string, DeviceCell>();
+  const groupMinute = new Map<string, GroupCell>();
+  const groupHour = new Map<string, GroupCell>();
+  for (const s of samples) {
+    for (const [map, width] of [
+      [deviceMinute, MINUTE_MS],
+      [deviceHour, HOUR_MS],
+    ] as const) {
+      const t = floorTo(s.ts, width);
+      const key = `${s.deviceNum}\u0000${s.app}\u0000${t}`;
+      let cell = map.get(key);
+      if (!cell) map.set(key, (cell = { ...emptyCell(), deviceNum: s.deviceNum, app: s.app, t }));
+      addSample(cell, s);
+    }
+    for (const [kind, grp] of groupsOf(s)) {
+      for (const [map, width] of [
+        [groupMinute, MINUTE_MS],
+        [groupHour, HOUR_MS],
+      ] as const) {
+        const t = floorTo(s.ts, width);
+        const key = `${kind}\u0000${grp}\u0000${s.app}\u0000${t}`;
+        let cell = map.get(key);
+        if (!cell) map.set(key, (cell = { ...emptyCell(), kind, grp, app: s.app, t }));
+        addSample(cell, s);
+      }
+    }
+  }
+  return {
+    deviceMinute: [...deviceMinute.values()],
+    deviceHour: [...deviceHour.values()],
+    groupMinute: [...groupMinute.values()],
+    groupHour: [...groupHour.values()],
+  };
+}
+
+/** The row to store for `cell`, merged with the row already stored for its key (if any). */
+export function mergeCell(existing: RollupRowValues | undefined, cell: RollupCell): RollupRowValues {
+  if (!existing) {
+    return {
+      count: cell.count,
+      errors: cell.errors,
+      sum_ms: cell.sumMs,
+      min_ms: cell.minMs,
+      max_ms: cell.maxMs,
+      hist: cell.hist.encode(),
+    };
+  }
+  const pick = (a: number | null, b: number | null, f: (x: number, y: number) => number) =>
+    a === null ? b : b === null ? a : f(a, b);
+  return {
+    count: existing.count + cell.count,
+    errors: existing.errors + cell.errors,
+    sum_ms: existing.sum_ms + cell.sumMs,
+    min_ms: pick(existing.min_ms, cell.minMs, Math.min),
+    max_ms: pick(existing.max_ms, cell.maxMs, Math.max),
+    hist: Histogram.decode(existing.hist).merge(cell.hist).encode(),
+  };
+}
+
+/** What a statistics query asks for; see Store.latencyStats. */
+export interface StatsQuery {
+  from: number;
+  to: number;
+  /** bucket width in seconds; 0 = one total per series over the whole range */
+  bucketSec: number;
+  groupBy: GroupKind;
+  /** only these Fachverfahren (default: all) */
+  apps?: string[];
+  /** only these groups: gateway hosts, sites, org units, or device ids for 'device' (required there) */
+  groups?: string[];
+}
+
+/**
+ * Hour rollups answer buckets of whole hours and totals over more than six hours; minute rollups
+ * everything finer. (Minute rollups are kept 14 days by default; older ranges need whole-hour buckets.)
+ */
+export function chooseResolution(q: Pick<StatsQuery, 'from' | 'to' | 'bucketSec'>): 'minute' | 'hour' {
+  if (q.bucketSec > 0) return q.bucketSec % 3600 === 0 ? 'hour' : 'minute';
+  return q.to - q.from > 6 * HOUR_MS ? 'hour' : 'minute';
+}
+
+/**
+ * The rollup rows a statistics query needs: those whose bucket start t lies in [fromT, toT], where
+ * fromT is `from` floored to the resolution (a bucket that began before `from` still counts).
+ */
+export function rollupRange(q: Pick<StatsQuery, 'from' | 'to' | 'bucketSec'>): {
+  resolution: 'minute' | 'hour';
+  fromT: number;
+  toT: number;
+} {
+  const resolution = chooseResolution(q);
+  const width = resolution === 'hour' ? HOUR_MS : MINUTE_MS;
+  return { resolution, fromT: floorTo(q.from, width), toT: q.to };
+}
+
+/** A rollup row as a statistics query reads it; group is the group value or device id. */
+export interface StatsRow {
+  app: string;
+  group: string;
+  t: number;
+  count: number;
+  errors: number;
+  sum_ms: number;
+  min_ms: number | null;
+  max_ms: number | null;
+  hist: Uint8Array;
+}
+
+/** Sums rollup rows into per-(app, group) series of time buckets with percentiles. */
+export class StatsBuilder {
+  private readonly series = new Map<
+    string,
+    { app: string; group: string; buckets: Map<number, RollupCell> }
+  >();
+  private readonly bucketMs: number;
+
+  constructor(private readonly q: StatsQuery) {
+    this.bucketMs = q.bucketSec * 1000;
+  }
+
+  add(row: StatsRow): void {
+    const key = `${row.app}\u0000${row.group}`;
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { app: row.app, group: row.group, buckets: new Map() }));
+    const t = this.bucketMs > 0 ? floorTo(row.t, this.bucketMs) : this.q.from;
+    let cell = s.buckets.get(t);
+    if (!cell) s.buckets.set(t, (cell = emptyCell()));
+    cell.count += row.count;
+    cell.errors += row.errors;
+    cell.sumMs += row.sum_ms;
+    if (row.min_ms !== null) cell.minMs = cell.minMs === null ? row.min_ms : Math.min(cell.minMs, row.min_ms);
+    if (row.max_ms !== null) cell.maxMs = cell.maxMs === null ? row.max_ms : Math.max(cell.maxMs, row.max_ms);
+    cell.hist.mergeEncoded(row.hist);
+  }
+
+  build(resolution: 'minute' | 'hour'): LatencyStats {
+    const series = [...this.series.values()]
+      .sort((a, b) => (a.app === b.app ? (a.group < b.group ? -1 : 1) : a.app < b.app ? -1 : 1))
+      .map((s) => ({
+        app: s.app,
+        group: s.group,
+        points: [...s.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, c]) => toPoint(t, c)),
+      }));
+    return {
+      groupBy: this.q.groupBy,
+      from: this.q.from,
+      to: this.q.to,
+      bucketSec: this.q.bucketSec > 0 ? this.q.bucketSec : Math.ceil((this.q.to - this.q.from) / 1000),
+      resolution,
+      series,
+    };
+  }
+}
+
+function toPoint(t: number, c: RollupCell): StatsPoint {
+  const answered = c.count - c.errors;
+  return {
+    t,
+    count: c.count,
+    errors: c.errors,
+    p50Ms: c.hist.quantile(0.5),
+    p95Ms: c.hist.quantile(0.95),
+    p99Ms: c.hist.quantile(0.99),
+    avgMs: answered > 0 ? c.sumMs / answered : null,
+    minMs: c.minMs,
+    maxMs: c.maxMs,
+  };
+}
