@@ -121,7 +121,10 @@ export function foldSamples(samples: Iterable<FoldSample>): Folded {
       const t = floorTo(s.ts, width);
       const key = `${s.deviceNum}\u0000${s.app}\u0000${t}`;
       let cell = map.get(key);
-      if (!cell) map.set(key, (cell = { ...emptyCell(), deviceNum: s.deviceNum, app: s.app, t }));
+      if (!cell) {
+        cell = { ...emptyCell(), deviceNum: s.deviceNum, app: s.app, t };
+        map.set(key, cell);
+      }
       addSample(cell, s);
     }
     for (const [kind, grp] of groupsOf(s)) {
@@ -132,7 +135,10 @@ export function foldSamples(samples: Iterable<FoldSample>): Folded {
         const t = floorTo(s.ts, width);
         const key = `${kind}\u0000${grp}\u0000${s.app}\u0000${t}`;
         let cell = map.get(key);
-        if (!cell) map.set(key, (cell = { ...emptyCell(), kind, grp, app: s.app, t }));
+        if (!cell) {
+          cell = { ...emptyCell(), kind, grp, app: s.app, t };
+          map.set(key, cell);
+        }
         addSample(cell, s);
       }
     }
@@ -233,10 +239,16 @@ export class StatsBuilder {
   add(row: StatsRow): void {
     const key = `${row.app}\u0000${row.group}`;
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { app: row.app, group: row.group, buckets: new Map() }));
+    if (!s) {
+      s = { app: row.app, group: row.group, buckets: new Map() };
+      this.series.set(key, s);
+    }
     const t = this.bucketMs > 0 ? floorTo(row.t, this.bucketMs) : this.q.from;
     let cell = s.buckets.get(t);
-    if (!cell) s.buckets.set(t, (cell = emptyCell()));
+    if (!cell) {
+      cell = emptyCell();
+      s.buckets.set(t, cell);
+    }
     cell.count += row.count;
     cell.errors += row.errors;
     cell.sumMs += row.sum_ms;
