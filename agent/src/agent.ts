@@ -95,7 +95,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const clockOffset = new ClockOffset();
   const sleep = o.sleep ?? new SleepDetector();
   const tls = loadProbeTls(o.local?.tls?.caFile);
-  const set = o.collectors ?? defaultCollectors({ vpn: o.local?.vpn, tls, clockOffset, sleep });
+  const set =
+    o.collectors ??
+    defaultCollectors({
+      vpn: o.local?.vpn,
+      groups: { site: o.local?.site, orgUnit: o.local?.orgUnit },
+      tls,
+      clockOffset,
+      sleep,
+    });
   const planner = new Planner(set);
   let config = state.config() ?? localConfigFrame(o.local ?? {});
   const scheduler = new Scheduler({

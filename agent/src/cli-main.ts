@@ -48,8 +48,9 @@ Options:
   --insecure-dev        development only: allow http:// to a host that is not loopback
   --config FILE         JSON file: server, enrollSecret, stateDir, serverTls {caFile, fingerprints},
                         allowInsecure, probes, intervals, vpn {checkTarget, gateway, interface,
-                        vendor}, tls {caFile} (CA for probes), spool {maxBytes, maxAgeDays}
-                        (see agent/README.md)
+                        vendor}, tls {caFile} (CA for probes), spool {maxBytes, maxAgeDays},
+                        site, orgUnit (where the notebook belongs; the server groups statistics
+                        by them) (see agent/README.md)
   --log-level LEVEL     ${LOG_LEVELS.join(', ')} (default info); log lines go to stderr
   --json                snapshot: print one JSON object {capabilities, observations}
   --record FILE         snapshot: also write the raw inputs of this machine (lagebild-raw/1, no SSIDs

@@ -40,5 +40,12 @@ describe('local config file', () => {
     );
     expect(() => parseLocalConfig(JSON.stringify({ intervals: { vpnSec: 0 } }))).toThrow(/intervals\.vpnSec/);
     expect(() => parseLocalConfig(JSON.stringify({ vpn: { checkTarget: 'gw' } }))).toThrow(/host:port/);
+    expect(() => parseLocalConfig(JSON.stringify({ site: '' }))).toThrow(/"site" must be a non-empty string/);
+    expect(() => parseLocalConfig(JSON.stringify({ orgUnit: 'x'.repeat(129) }))).toThrow(/"orgUnit"/);
+  });
+
+  it('takes the site and org unit the notebook belongs to', () => {
+    const config = parseLocalConfig(JSON.stringify({ site: 'Rathaus Mitte', orgUnit: 'Amt 33' }));
+    expect(config).toMatchObject({ site: 'Rathaus Mitte', orgUnit: 'Amt 33' });
   });
 });

@@ -30,6 +30,10 @@ export interface LocalConfig {
   allowInsecure?: boolean;
   /** bounds of the offline spool: size cap in bytes and age cap in days (defaults 64 MiB, 8 days) */
   spool?: SpoolLimits;
+  /** site (building, branch office) of this notebook, set at installation; the server groups statistics by it */
+  site?: string;
+  /** organisational unit (Amt, Fachbereich), set at installation; groups statistics like `site` */
+  orgUnit?: string;
 }
 
 /** `vpn` in the config file: the check address behind the tunnel, and what the interfaces cannot tell. */
@@ -61,6 +65,8 @@ const KEYS = [
   'serverTls',
   'allowInsecure',
   'spool',
+  'site',
+  'orgUnit',
 ];
 
 /** Parses and checks a config file's text; errors name the file and the offending field. */
@@ -127,6 +133,11 @@ export function parseLocalConfig(text: string, source = 'config'): LocalConfig {
       (tls.caFile !== undefined && (typeof tls.caFile !== 'string' || tls.caFile === ''))
     )
       throw new Error(`${source}: "tls" must be an object with at most "caFile" (path of a PEM file)`);
+  }
+  for (const k of ['site', 'orgUnit'] as const) {
+    const v = config[k];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '' || v.length > 128))
+      throw new Error(`${source}: "${k}" must be a non-empty string of at most 128 characters`);
   }
   serverTlsProblems(config, source);
   checkSpoolConfig(config.spool, source);

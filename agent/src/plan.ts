@@ -3,7 +3,7 @@ import type { ClockOffset } from './clock-offset.js';
 import { type Clock, type Collector, messageOf } from './collector.js';
 import { HealthCollector } from './collectors/health.js';
 import type { HttpProbeTls } from './collectors/http-probe.js';
-import { IdentityCollector } from './collectors/identity.js';
+import { type DeviceGroups, IdentityCollector } from './collectors/identity.js';
 import { ProbeCollector } from './collectors/probe.js';
 import { type HidLoader, SecurityKeyCollector } from './collectors/security-key.js';
 import type { TcpConnectResult } from './collectors/tcp-connect.js';
@@ -57,6 +57,8 @@ export interface RawInputs {
 
 export interface CollectorSetOptions extends Partial<RawInputs> {
   vpn?: LocalConfig['vpn'];
+  /** site and org unit from the config file, reported with the identity */
+  groups?: DeviceGroups;
   /** Fachverfahren probes whose hosts the VPN collector checks the route of (until a config replaces them) */
   probes?: readonly ProbeConfig[];
   tls?: HttpProbeTls;
@@ -74,7 +76,7 @@ export interface CollectorSetOptions extends Partial<RawInputs> {
 export function defaultCollectors(o: CollectorSetOptions = {}): CollectorSet {
   const si = o.si ?? realSystemInfo;
   return {
-    identity: new IdentityCollector(si),
+    identity: new IdentityCollector(si, o.groups),
     vpn: new VpnCollector({
       ...o.vpn,
       si,

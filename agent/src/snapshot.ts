@@ -29,11 +29,17 @@ import { DEFAULT_COLLECTOR_TIMEOUT_MS, withTimeout } from './scheduler.js';
  * the notebook computed.
  */
 export function snapshotCollectors(
-  config: Pick<LocalConfig, 'vpn' | 'probes' | 'tls'>,
+  config: Pick<LocalConfig, 'vpn' | 'probes' | 'tls' | 'site' | 'orgUnit'>,
   inputs: Partial<RawInputs> & Pick<CollectorSetOptions, 'systemDrive' | 'selfUsage'> = {},
 ): CollectorSet {
   const tls = loadProbeTls(config.tls?.caFile);
-  return defaultCollectors({ ...inputs, vpn: config.vpn, probes: config.probes, tls });
+  return defaultCollectors({
+    ...inputs,
+    vpn: config.vpn,
+    groups: { site: config.site, orgUnit: config.orgUnit },
+    probes: config.probes,
+    tls,
+  });
 }
 
 /** One full observation set of this machine, as `lagebild-agent snapshot --json` prints it. */

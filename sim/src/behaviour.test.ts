@@ -137,6 +137,14 @@ describe('device behaviour', () => {
   const slowIndex =
     Array.from({ length: 100 }, (_, i) => i).find((i) => profile(i).gateway === options.slowGateway) ?? -1;
 
+  it('spreads the fleet over sites and org units and reports them with the identity', () => {
+    const profiles = Array.from({ length: 1000 }, (_, i) => profile(i));
+    expect(new Set(profiles.map((p) => p.site)).size).toBe(8);
+    expect(new Set(profiles.map((p) => p.orgUnit)).size).toBe(9);
+    const b = new DeviceBehaviour(profile(3), createRng(1, 3), options, NOW);
+    expect(b.identity()).toMatchObject({ site: profile(3).site, orgUnit: profile(3).orgUnit });
+  });
+
   it('produces observations the real protocol accepts', () => {
     const b = new DeviceBehaviour(profile(0), createRng(1, 0), options, NOW);
     const data: ObservationData[] = [

@@ -108,6 +108,8 @@ export class DeviceBehaviour {
       manufacturer: p.manufacturer,
       model: p.model,
       agentVersion: SIM_AGENT_VERSION,
+      site: p.site,
+      orgUnit: p.orgUnit,
     };
   }
 

@@ -25,7 +25,34 @@ export interface DeviceProfile {
   baseRttMs: number;
   link: Exclude<LinkType, 'none' | 'other'>;
   securityKey: SecurityKey | null;
+  /** where the notebook belongs, as its installation settings say */
+  site: string;
+  orgUnit: string;
 }
+
+// where a city's notebooks are registered; weights roughly follow staff numbers
+const SITES: readonly (readonly [string, number])[] = [
+  ['Rathaus', 30],
+  ['Technisches Rathaus', 20],
+  ['Bürgeramt Nord', 10],
+  ['Bürgeramt Süd', 10],
+  ['Stadthaus am Markt', 12],
+  ['Baubetriebshof', 6],
+  ['Feuerwache 1', 4],
+  ['Homeoffice', 8],
+];
+
+const ORG_UNITS: readonly (readonly [string, number])[] = [
+  ['10 Hauptamt', 12],
+  ['20 Kämmerei', 10],
+  ['32 Ordnungsamt', 12],
+  ['33 Bürgerservice', 16],
+  ['37 Feuerwehr', 5],
+  ['50 Sozialamt', 14],
+  ['51 Jugendamt', 12],
+  ['61 Stadtplanung', 8],
+  ['63 Bauordnung', 11],
+];
 
 const VPN_VENDORS: readonly (readonly [{ vendor: string; iface: string }, number])[] = [
   [{ vendor: VPN_VENDOR.wireguard, iface: 'wg-stadt' }, 35],
@@ -80,6 +107,7 @@ function serialFor(seed: number, index: number, prefix: string): string {
 /** Builds the profile of device `index` (0-based) of a fleet with this seed. */
 export function deviceProfile(seed: number, index: number, gateways: readonly string[]): DeviceProfile {
   const rng = createRng(seed, index, 'profile');
+  const groups = createRng(seed, index, 'groups');
   const hw = rng.weighted(HARDWARE);
   const vpn = rng.weighted(VPN_VENDORS);
   const gatewayIndex = rng.int(0, gateways.length - 1);
@@ -121,5 +149,8 @@ export function deviceProfile(seed: number, index: number, gateways: readonly st
     baseRttMs: Math.round(baseRttMs * 10) / 10,
     link,
     securityKey: rng.chance(0.85) ? rng.pick(YUBIKEYS) : null,
+    // drawn from their own stream so that adding them left every other profile value unchanged
+    site: groups.weighted(SITES),
+    orgUnit: groups.weighted(ORG_UNITS),
   };
 }

@@ -46,6 +46,12 @@ describe('device identity', () => {
     });
   });
 
+  it('reports the site and org unit from the installation settings', async () => {
+    const data = await readIdentity(fakeSi(), { site: 'Rathaus Mitte', orgUnit: 'Amt 33' });
+    expect(data).toMatchObject({ site: 'Rathaus Mitte', orgUnit: 'Amt 33' });
+    expect(await readIdentity(fakeSi(), {})).not.toHaveProperty('site');
+  });
+
   it('leaves the serial empty when the firmware only has a placeholder', async () => {
     expect((await readIdentity(fakeSi({ serial: 'To be filled by O.E.M.' }))).serial).toBe('');
   });

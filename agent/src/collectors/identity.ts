@@ -28,8 +28,17 @@ export function osFamily(platform: string): OsFamily {
   return 'other';
 }
 
+/** Where the notebook belongs, as set at installation (config file); not read from the machine. */
+export interface DeviceGroups {
+  site?: string;
+  orgUnit?: string;
+}
+
 /** Reads who this device is. */
-export async function readIdentity(si: IdentitySi = realSystemInfo): Promise<IdentityData> {
+export async function readIdentity(
+  si: IdentitySi = realSystemInfo,
+  groups: DeviceGroups = {},
+): Promise<IdentityData> {
   const [system, bios, os] = await Promise.all([si.system(), si.bios(), si.osInfo()]);
   const data: IdentityData = {
     kind: 'identity',
@@ -45,6 +54,8 @@ export async function readIdentity(si: IdentitySi = realSystemInfo): Promise<Ide
   if (manufacturer) data.manufacturer = cut(manufacturer, 128);
   const model = real(system.model);
   if (model) data.model = cut(model, 128);
+  if (groups.site) data.site = cut(groups.site, 128);
+  if (groups.orgUnit) data.orgUnit = cut(groups.orgUnit, 128);
   return data;
 }
 
@@ -81,14 +92,17 @@ export class IdentityCollector implements Collector {
   readonly name = 'identity';
   private last = '';
 
-  constructor(private readonly si: IdentitySi = realSystemInfo) {}
+  constructor(
+    private readonly si: IdentitySi = realSystemInfo,
+    private readonly groups: DeviceGroups = {},
+  ) {}
 
   async capability(): Promise<Capability> {
     return { name: 'identity', available: true };
   }
 
   async collect(options: CollectOptions = {}): Promise<IdentityData[]> {
-    const data = await readIdentity(this.si);
+    const data = await readIdentity(this.si, this.groups);
     const text = JSON.stringify(data);
     if (text === this.last && !options.force) return [];
     this.last = text;
