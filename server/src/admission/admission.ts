@@ -22,6 +22,8 @@ export class Admission {
   private pending = 0;
   /** refused so far (for logs and tests) */
   refused = 0;
+  /** admitted so far (for /metrics) */
+  admitted = 0;
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -41,6 +43,7 @@ export class Admission {
     if (this.pending >= this.limits.maxPendingHellos) return this.refuse('too many connections saying hello');
     if (!this.bucket.take()) return this.refuse('too many new connections');
     this.pending++;
+    this.admitted++;
     let released = false;
     return {
       ok: true,

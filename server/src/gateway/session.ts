@@ -17,6 +17,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import { TokenBucket } from '../admission/token-bucket.js';
 import type { LiveHub } from '../live/hub.js';
+import type { IngestObserver } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { SERVER_VERSION } from '../version.js';
 import { tokenMatches } from './credentials.js';
@@ -40,6 +41,8 @@ export interface SessionDeps {
   maxBufferedBytes: number;
   /** called once when the hello is done (welcome or refusal) or the socket closed: frees an admission slot */
   releaseAdmission: () => void;
+  /** counts stored batches and failed ingests for /metrics */
+  metrics?: IngestObserver;
 }
 
 type State = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
@@ -208,12 +211,15 @@ export class AgentSession {
     const deviceId = this.deviceId!;
     if (!(await this.stillAuthorized(deviceId))) return;
     let result: Awaited<ReturnType<Store['ingestBatch']>>;
+    const started = performance.now();
     try {
       result = await this.deps.store.ingestBatch(deviceId, frame.observations, this.deps.now());
     } catch (e) {
+      this.deps.metrics?.ingestFailed();
       this.deps.log.error({ err: e, deviceId }, 'storing a batch failed');
       return this.fail('LB_ERR_STORE_FAILED');
     }
+    this.deps.metrics?.batchStored(result, (performance.now() - started) / 1000);
     // the ack leaves only after the commit above: the agent may now forget these observations
     this.send({ type: 'ack', seq: result.ackSeq, serverTime: this.deps.now() });
     if (result.summaryChanged) this.deps.live.deviceChanged(deviceId);
