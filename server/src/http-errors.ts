@@ -1,12 +1,6 @@
 import { ERRORS, type ErrorCode, isLagebildError, LagebildError } from '@lagebild/shared';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-
-/** The JSON body of every error answer: a stable code for programs, a message for people. */
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-}
+import type { ErrorBody } from './api-schemas.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   LB_ERR_NOT_FOUND: 404,

@@ -5,7 +5,14 @@ import { hasDashboard } from '../options.js';
 
 /** Paths that belong to programs: an unknown one is a JSON 404, never the dashboard page. */
 function isApiPath(path: string): boolean {
-  return path.startsWith('/api/') || path === '/api' || path.startsWith('/v1/') || path === '/healthz';
+  return (
+    path.startsWith('/api/') ||
+    path === '/api' ||
+    path.startsWith('/v1/') ||
+    path === '/healthz' ||
+    path === '/metrics' ||
+    path.startsWith('/docs/')
+  );
 }
 
 /** Looks like a file (an asset that is missing) rather than a dashboard route such as /geraete/xyz. */

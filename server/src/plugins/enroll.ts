@@ -1,12 +1,14 @@
 import {
   decodeEnrollRequest,
   ENROLL_PATH,
-  type EnrollResponse,
+  EnrollRequest,
+  EnrollResponse,
   isLagebildError,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
 } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
+import { described, errorResponse, errorResponses, Tag } from '../api-schemas.js';
 import { hashSecret, newDeviceId, newToken } from '../gateway/credentials.js';
 import { seedEnrollSecrets } from '../gateway/enroll-secrets.js';
 import { sendError } from '../http-errors.js';
@@ -21,6 +23,28 @@ export default async function enroll(app: FastifyInstance): Promise<void> {
   app.post(
     ENROLL_PATH,
     {
+      schema: {
+        tags: [Tag.agent],
+        operationId: 'enrollDevice',
+        summary: 'Enroll a notebook',
+        description:
+          'Trades an enrollment secret for a device id and a token for `/v1/agent` (see docs/PROTOCOL.md). ' +
+          'A known `hardwareId` keeps its device id and gets a new token; an open connection with the old ' +
+          'token is closed. Validated strictly like every protocol message: no type coercion, no unknown ' +
+          'fields, at most 16 KiB.',
+        body: EnrollRequest,
+        response: {
+          200: described(EnrollResponse, 'Enrolled; only a hash of the token is kept.'),
+          400: errorResponse(
+            'The body is not a valid enrollment (`LB_ERR_ENROLL_INVALID`: not JSON, too large, schema ' +
+              'mismatch) or the protocol version is not supported (`LB_ERR_PROTOCOL_VERSION`).',
+          ),
+          401: errorResponse('The secret is wrong or revoked (`LB_ERR_ENROLL_SECRET_INVALID`).'),
+          ...errorResponses(),
+        },
+      },
+      // the handler decodes with the protocol's strict codec (coded errors); the schema documents it
+      validatorCompiler: () => (value: unknown) => ({ value }),
       bodyLimit: 16 * 1024,
       // unreadable bodies (not JSON, too large, wrong type) are invalid enrollments, with the same code
       errorHandler: (err, _request, reply) => {
