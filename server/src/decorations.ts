@@ -2,6 +2,7 @@ import type { Admission } from './admission/admission.js';
 import type { AgentGateway } from './gateway/gateway.js';
 import type { LiveHub } from './live/hub.js';
 import type { ResolvedOptions } from './options.js';
+import type { ClusterNode } from './plugins/cluster.js';
 import type { ProbeConfigService } from './probe-config/service.js';
 import type { Store } from './store/store.js';
 
@@ -14,6 +15,8 @@ declare module 'fastify' {
     live: LiveHub;
     probeConfig: ProbeConfigService;
     gateway: AgentGateway;
+    /** the bus to the other server nodes sharing the store */
+    cluster: ClusterNode;
     /** admission control of agent connections */
     admission: Admission;
   }

@@ -11,13 +11,27 @@ export interface GatewayDeps {
   commandTtlMs: number;
 }
 
+/** How a node reaches agents connected to other server nodes; absent when the node is alone. */
+export interface GatewayCluster {
+  /** The device has no connection here: the node that holds it should send the stored command; true when one did in time. */
+  deliverElsewhere(deviceId: string, frame: CommandFrame): Promise<boolean>;
+  /** This node stopped and recorded these devices offline: other nodes' dashboards should show it. */
+  devicesStopped(deviceIds: string[]): void;
+}
+
 /** The connected agents of this node: one session per device; commands and config pushes go through it. */
 export class AgentGateway {
   private readonly sessions = new Map<string, AgentSession>();
   /** set while the server shuts down: closing sessions then do not touch the store */
   shuttingDown = false;
+  private cluster: GatewayCluster | undefined;
 
   constructor(private readonly deps: GatewayDeps) {}
+
+  /** Lets commands for devices connected to other nodes reach them (set by the cluster plugin). */
+  useCluster(cluster: GatewayCluster | undefined): void {
+    this.cluster = cluster;
+  }
 
   /** Makes `session` the device's connection; an older one is told LB_ERR_REPLACED and closed. */
   attach(deviceId: string, session: AgentSession): void {
@@ -52,8 +66,9 @@ export class AgentGateway {
   }
 
   /**
-   * Asks an agent to run one predefined check. Sent at once when the device is connected, else stored
-   * and delivered after its next hello unless it expired first. Throws LB_ERR_NOT_FOUND for an unknown device.
+   * Asks an agent to run one predefined check. Sent at once when the device is connected (to this node,
+   * or to another one that claims it in time), else stored and delivered after its next hello unless it
+   * expired first. Throws LB_ERR_NOT_FOUND for an unknown device.
    */
   async sendCommand(
     deviceId: string,
@@ -73,8 +88,16 @@ export class AgentGateway {
     // stored before it leaves, so a fast commandResult always finds its row
     await store.addCommand({ id: frame.id, deviceId, check, now: at, expiresAt: frame.expiresAt });
     const session = this.sessions.get(deviceId);
-    const delivered = session ? await session.deliver(frame) : false;
+    const delivered = session
+      ? await session.deliver(frame)
+      : ((await this.cluster?.deliverElsewhere(deviceId, frame)) ?? false);
     return { commandId: frame.id, delivered, expiresAt: frame.expiresAt };
+  }
+
+  /** Sends a command stored by another node if the device is connected here; true when this node claimed and sent it. */
+  async deliverHere(deviceId: string, frame: CommandFrame): Promise<boolean> {
+    const session = this.sessions.get(deviceId);
+    return session ? session.deliver(frame) : false;
   }
 
   /** Sends the current config frame to every connected agent; returns how many got it. */
@@ -90,12 +113,18 @@ export class AgentGateway {
     this.shuttingDown = true;
     const sessions = [...this.sessions];
     this.sessions.clear();
-    for (const [deviceId, session] of sessions) {
-      try {
-        await this.deps.store.markOffline(deviceId, this.deps.now(), 'server stopped');
-      } finally {
-        session.shutdown();
+    const offline: string[] = [];
+    try {
+      for (const [deviceId, session] of sessions) {
+        try {
+          await this.deps.store.markOffline(deviceId, this.deps.now(), 'server stopped');
+          offline.push(deviceId);
+        } finally {
+          session.shutdown();
+        }
       }
+    } finally {
+      if (offline.length > 0) this.cluster?.devicesStopped(offline);
     }
   }
 }

@@ -10,6 +10,12 @@ export interface CommandResultEvent {
   result: CommandResultFrame;
 }
 
+/** Something this node saw that the dashboards of other server nodes must see as well. */
+export type LiveEvent =
+  | { type: 'devices'; ids: string[] }
+  | { type: 'probes'; samples: LiveProbeSample[] }
+  | { type: 'commandResult'; event: CommandResultEvent };
+
 export interface LiveHubDeps {
   store: Store;
   now: () => number;
@@ -26,7 +32,8 @@ function fleetKey(f: FleetCounts): string {
 /**
  * Collects what changed (devices, probe samples) and pushes it to dashboards coalesced: a storm of
  * batches within `flushMs` becomes one `device` message per changed device, at most one `fleet` and one
- * `probes` message. Fed in-process now; a PostgreSQL NOTIFY listener can feed the same methods later.
+ * `probes` message. Local events are also handed to the relay (the cluster bus); events of other nodes
+ * come in through `receive()` and are never relayed again.
  */
 export class LiveHub {
   private readonly listeners = new Set<LiveListener>();
@@ -37,8 +44,14 @@ export class LiveHub {
   private flushing: Promise<void> = Promise.resolve();
   private lastFleet: string | undefined;
   private closed = false;
+  private relay: ((event: LiveEvent) => void) | undefined;
 
   constructor(private readonly deps: LiveHubDeps) {}
+
+  /** Hands every local event to `relay` as well (one per call, uncoalesced; the relay batches). */
+  relayTo(relay: ((event: LiveEvent) => void) | undefined): void {
+    this.relay = relay;
+  }
 
   /** Remembers the current fleet counts so the first change is compared with something real. */
   async init(): Promise<void> {
@@ -47,20 +60,45 @@ export class LiveHub {
 
   /** A device's summary (or online state) changed. */
   deviceChanged(deviceId: string): void {
-    this.pendingDevices.add(deviceId);
-    this.schedule();
+    this.apply({ type: 'devices', ids: [deviceId] });
+    this.relay?.({ type: 'devices', ids: [deviceId] });
   }
 
   /** Probe samples were committed. */
   probesStored(samples: LiveProbeSample[]): void {
     if (samples.length === 0) return;
-    for (const s of samples) this.pendingSamples.push(s);
-    this.schedule();
+    this.apply({ type: 'probes', samples });
+    this.relay?.({ type: 'probes', samples });
   }
 
   /** An agent reported progress or the result of a command. */
   commandResult(event: CommandResultEvent): void {
-    this.events.emit('commandResult', event);
+    this.apply({ type: 'commandResult', event });
+    this.relay?.({ type: 'commandResult', event });
+  }
+
+  /** What another server node saw (its store writes are committed): pushed here like a local event. */
+  receive(event: LiveEvent): void {
+    if (!this.closed) this.apply(event);
+  }
+
+  /**
+   * Sends every dashboard the whole picture again: after the cluster bus was disconnected, changes of
+   * other nodes may have been missed, and a snapshot replaces all of a dashboard's state.
+   */
+  resync(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing
+      .then(async () => {
+        await this.flushNow();
+        if (this.closed || this.listeners.size === 0) return;
+        const snapshot = await this.snapshot();
+        this.lastFleet = fleetKey(snapshot.fleet);
+        this.publish(snapshot);
+      })
+      .catch(this.deps.onError);
+    return this.flushing;
   }
 
   /** Subscribes to command results; returns the unsubscribe function. */
@@ -80,7 +118,7 @@ export class LiveHub {
   }
 
   /** The whole picture for a dashboard that just connected. */
-  async snapshot(): Promise<LiveMessage> {
+  async snapshot(): Promise<Extract<LiveMessage, { type: 'snapshot' }>> {
     const serverTime = this.deps.now();
     const [fleet, devices] = await Promise.all([
       this.deps.store.fleetCounts(serverTime),
@@ -104,6 +142,17 @@ export class LiveHub {
     this.timer = undefined;
     this.listeners.clear();
     this.events.removeAllListeners();
+  }
+
+  private apply(event: LiveEvent): void {
+    if (event.type === 'commandResult') {
+      this.events.emit('commandResult', event.event);
+      return;
+    }
+    if (event.type === 'devices') for (const id of event.ids) this.pendingDevices.add(id);
+    else if (event.samples.length === 0) return;
+    else for (const s of event.samples) this.pendingSamples.push(s);
+    this.schedule();
   }
 
   private schedule(): void {
