@@ -7,10 +7,15 @@ import adminApi from './plugins/api-admin.js';
 import appsApi from './plugins/api-apps.js';
 import configApi from './plugins/api-config.js';
 import devicesApi from './plugins/api-devices.js';
+import statsApi from './plugins/api-stats.js';
+import cluster from './plugins/cluster.js';
 import dashboard from './plugins/dashboard.js';
 import enroll from './plugins/enroll.js';
 import health from './plugins/health.js';
 import liveHub from './plugins/live-hub.js';
+import maintenance from './plugins/maintenance.js';
+import metrics from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
 import probeConfig from './plugins/probe-config.js';
 import store from './plugins/store.js';
 import websocket from './plugins/websocket.js';
@@ -30,14 +35,21 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   try {
     app.decorate('lagebild', resolved);
     app.setErrorHandler(errorHandler);
-    await app.register(store, { store: options.store, dbPath: resolved.dbPath });
+    // first: it collects the routes registered after it into the OpenAPI document
+    await app.register(openapi);
+    await app.register(store, { store: options.store, dbPath: resolved.dbPath, pg: resolved.pg });
+    await app.register(maintenance);
     await app.register(websocket);
+    // before the agent gateway: whether other nodes run decides if a start may mark all devices offline
+    await app.register(cluster);
     await app.register(liveHub);
     await app.register(probeConfig);
+    await app.register(metrics);
     await app.register(agentGateway);
     await app.register(enroll);
     await app.register(devicesApi, { prefix: '/api/v1' });
     await app.register(appsApi, { prefix: '/api/v1' });
+    await app.register(statsApi, { prefix: '/api/v1' });
     await app.register(configApi, { prefix: '/api/v1' });
     await app.register(adminApi, { prefix: '/api/v1' });
     await app.register(health);

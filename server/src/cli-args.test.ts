@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, UsageError } from './cli-args.js';
+import { parseCliArgs, parseDuration, UsageError } from './cli-args.js';
+import { DEFAULT_RETENTION } from './store/rollup.js';
 
 const serve = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   const c = parseCliArgs(argv, env);
@@ -20,7 +21,42 @@ describe('lagebild-server arguments', () => {
       logLevel: 'info',
       connectRatePerSec: 200,
       connectBurst: 400,
+      retention: DEFAULT_RETENTION,
     });
+  });
+
+  it('keeps raw samples 48 h, minute rollups 14 d, hour rollups 400 d and events 90 d unless told otherwise', () => {
+    const h = 3_600_000;
+    expect(DEFAULT_RETENTION).toEqual({
+      rawMs: 48 * h,
+      minuteMs: 14 * 24 * h,
+      hourMs: 400 * 24 * h,
+      eventsMs: 90 * 24 * h,
+    });
+    expect(
+      serve(['--retain-raw', '90m', '--retain-minutes', '7d', '--retain-hours', '2000h'], {
+        LAGEBILD_RETAIN_RAW: '3d',
+        LAGEBILD_RETAIN_EVENTS: '30d',
+      }).retention,
+    ).toEqual({ rawMs: 1.5 * h, minuteMs: 7 * 24 * h, hourMs: 2000 * h, eventsMs: 30 * 24 * h });
+    expect(parseDuration('48h', 'x')).toBe(48 * h);
+  });
+
+  it('refuses retention periods that are not durations or shorter than an hour', () => {
+    const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['--retain-raw', '48'], {}, /--retain-raw must be a duration such as 90m, 48h or 14d, got "48"/],
+      [['--retain-minutes', '2w'], {}, /--retain-minutes must be a duration/],
+      [['--retain-hours=-5d'], {}, /--retain-hours must be a duration/],
+      [['--retain-events', '1.5d'], {}, /--retain-events must be a duration/],
+      [['--retain-raw', '59m'], {}, /--retain-raw must be at least 1h, got "59m"/],
+      [['--retain-raw', '0h'], {}, /at least 1h/],
+      [['--retain-hours', '99999999999999999d'], {}, /--retain-hours must be a duration/],
+      [[], { LAGEBILD_RETAIN_EVENTS: 'forever' }, /LAGEBILD_RETAIN_EVENTS must be a duration/],
+    ];
+    for (const [argv, env, message] of bad) {
+      expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(UsageError);
+      expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(message);
+    }
   });
 
   it('takes the admission limits from --connect-rate and --connect-burst and refuses nonsense', () => {

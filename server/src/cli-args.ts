@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_RETENTION, HOUR_MS, type RetentionPolicy } from './store/rollup.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -29,10 +30,23 @@ Options:
                        stored as a new config version when it differs and pushed to agents
   --tls-cert FILE      PEM certificate (chain): serve HTTPS and WSS; needs --tls-key
   --tls-key FILE       PEM private key of --tls-cert
+  --pg URL             keep everything in PostgreSQL instead of SQLite, e.g.
+                       postgres://lagebild@db.stadt.local/lagebild (password from the URL,
+                       PGPASSWORD or ~/.pgpass). Servers started with the same URL and schema
+                       are nodes of one installation behind a load balancer: dashboards see
+                       every node's agents live and "check now" reaches an agent on any node
+                       (LISTEN/NOTIFY). DIR then holds only the generated enroll-secret: give
+                       all nodes the same --enroll-secret. Start fails if PostgreSQL does not answer
+  --pg-schema NAME     PostgreSQL schema of the tables (default public); nodes must agree on it
   --connect-rate N     new agent connections accepted per second (default ${DEFAULT_CONNECT_RATE}); more
                        are refused with LB_ERR_SERVER_BUSY and a spread-out retryAfterMs
   --connect-burst N    connections accepted at once above that rate (default ${DEFAULT_CONNECT_BURST})
   --log-level LEVEL    ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
+  --retain-raw D       keep raw probe samples for D (default 48h); D is a number with m, h or d
+                       (90m, 48h, 14d), at least 1h. Expired data is deleted every 10 minutes
+  --retain-minutes D   keep per-minute latency rollups for D (default 14d)
+  --retain-hours D     keep per-hour latency rollups for D (default 400d)
+  --retain-events D    keep device events (VPN, key, online/offline) for D (default 90d)
   -h, --help           show this help and exit
   -v, --version        print the version and exit
 
@@ -44,7 +58,9 @@ Administration (on the data directory; works while the server runs):
                                          again with a valid secret
 
 Environment (a flag wins over its variable):
-  LAGEBILD_PORT, LAGEBILD_HOST, LAGEBILD_DATA, LAGEBILD_ENROLL_SECRET, LAGEBILD_LOG_LEVEL
+  LAGEBILD_PORT, LAGEBILD_HOST, LAGEBILD_DATA, LAGEBILD_ENROLL_SECRET, LAGEBILD_LOG_LEVEL,
+  LAGEBILD_PG_URL, LAGEBILD_PG_SCHEMA,
+  LAGEBILD_RETAIN_RAW, LAGEBILD_RETAIN_MINUTES, LAGEBILD_RETAIN_HOURS, LAGEBILD_RETAIN_EVENTS
 
 On start it prints one line "Lagebild server listening on http://HOST:PORT" (https with TLS).
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failed to start, 2 bad options.
@@ -73,6 +89,9 @@ export interface ServeArgs {
   logLevel: LogLevel;
   connectRatePerSec: number;
   connectBurst: number;
+  retention: RetentionPolicy;
+  /** PostgreSQL instead of SQLite in the data directory */
+  pg: { url: string; schema: string | undefined } | undefined;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; args: ServeArgs };
@@ -98,6 +117,57 @@ function parseLevel(text: string, source: string): LogLevel {
     throw new UsageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
   }
   return text as LogLevel;
+}
+
+const DURATION_UNIT_MS: Record<string, number> = { m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS };
+
+/** "90m", "48h", "14d" in milliseconds; at least an hour (shorter would delete data not yet folded). */
+export function parseDuration(text: string, source: string): number {
+  const m = /^(\d+)([mhd])$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * DURATION_UNIT_MS[m[2]!]! : Number.NaN;
+  if (!Number.isSafeInteger(ms))
+    throw new UsageError(`${source} must be a duration such as 90m, 48h or 14d, got "${text}"`);
+  if (ms < HOUR_MS) throw new UsageError(`${source} must be at least 1h, got "${text}"`);
+  return ms;
+}
+
+const RETAIN_FLAGS = [
+  ['rawMs', 'retain-raw', 'LAGEBILD_RETAIN_RAW'],
+  ['minuteMs', 'retain-minutes', 'LAGEBILD_RETAIN_MINUTES'],
+  ['hourMs', 'retain-hours', 'LAGEBILD_RETAIN_HOURS'],
+  ['eventsMs', 'retain-events', 'LAGEBILD_RETAIN_EVENTS'],
+] as const;
+
+function parseRetention(values: Record<string, unknown>, env: NodeJS.ProcessEnv): RetentionPolicy {
+  const policy = { ...DEFAULT_RETENTION };
+  for (const [key, flag, variable] of RETAIN_FLAGS) {
+    const given = values[flag];
+    if (typeof given === 'string') policy[key] = parseDuration(given, `--${flag}`);
+    else if (env[variable]) policy[key] = parseDuration(env[variable], variable);
+  }
+  return policy;
+}
+
+function parsePg(values: { pg?: string; 'pg-schema'?: string }, env: NodeJS.ProcessEnv): ServeArgs['pg'] {
+  const url = values.pg !== undefined ? nonEmpty(values.pg, '--pg') : env.LAGEBILD_PG_URL || undefined;
+  const urlSource = values.pg !== undefined ? '--pg' : 'LAGEBILD_PG_URL';
+  const schema =
+    values['pg-schema'] !== undefined
+      ? nonEmpty(values['pg-schema'], '--pg-schema')
+      : env.LAGEBILD_PG_SCHEMA || undefined;
+  const schemaSource = values['pg-schema'] !== undefined ? '--pg-schema' : 'LAGEBILD_PG_SCHEMA';
+  if (url === undefined) {
+    if (schema !== undefined) throw new UsageError(`${schemaSource} needs --pg (or LAGEBILD_PG_URL)`);
+    return undefined;
+  }
+  if (!/^postgres(ql)?:\/\/./.test(url))
+    throw new UsageError(`${urlSource} must be a postgres:// or postgresql:// URL, got "${url}"`);
+  // the name goes into table and channel names: a plain identifier only
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new UsageError(
+      `${schemaSource} must be a lower-case identifier ([a-z_][a-z0-9_]*), got "${schema}"`,
+    );
+  return { url, schema };
 }
 
 function nonEmpty(text: string | undefined, source: string): string | undefined {
@@ -154,6 +224,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliCo
       logLevel,
       connectRatePerSec: parseCount(values['connect-rate'], '--connect-rate', DEFAULT_CONNECT_RATE),
       connectBurst: parseCount(values['connect-burst'], '--connect-burst', DEFAULT_CONNECT_BURST),
+      retention: parseRetention(values, env),
+      pg: parsePg(values, env),
     },
   };
 }
@@ -176,6 +248,12 @@ function parse(argv: string[]) {
       'log-level': { type: 'string' },
       'connect-rate': { type: 'string' },
       'connect-burst': { type: 'string' },
+      pg: { type: 'string' },
+      'pg-schema': { type: 'string' },
+      'retain-raw': { type: 'string' },
+      'retain-minutes': { type: 'string' },
+      'retain-hours': { type: 'string' },
+      'retain-events': { type: 'string' },
     },
   });
 }

@@ -5,6 +5,7 @@ import type { ProbeConfig } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type ServeArgs, UsageError } from './cli-args.js';
+import { checkPostgres } from './cluster/pg-reachable.js';
 import { decodeProbeList } from './probe-config/validate.js';
 
 export const DB_FILE = 'lagebild.db';
@@ -84,6 +85,8 @@ export async function serve(args: ServeArgs, io: Output): Promise<FastifyInstanc
       `--data ${args.dataDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? e})`,
     );
   }
+  // before anything is built: a stopped database or a wrong URL is one clear line, not a stack trace
+  if (args.pg) await checkPostgres(args.pg.url);
   const secrets = enrollSecrets(args.dataDir, args.enrollSecrets, io);
   if (!tls && !isLoopback(args.host)) {
     io.err(
@@ -93,12 +96,14 @@ export async function serve(args: ServeArgs, io: Output): Promise<FastifyInstanc
   }
   const app = await buildApp({
     dbPath: join(args.dataDir, DB_FILE),
+    pg: args.pg,
     enrollSecrets: secrets,
     probes,
     tls,
     logger: { level: args.logLevel, stream: process.stderr },
     connectRatePerSec: args.connectRatePerSec,
     connectBurst: args.connectBurst,
+    retention: args.retention,
   });
   try {
     await app.listen({ host: args.host, port: args.port });

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Intervals, ProbeConfig } from '@lagebild/shared';
 import type { FastifyServerOptions } from 'fastify';
-import type { Store } from './store/store.js';
+import type { ClusterBus } from './cluster/bus.js';
+import { DEFAULT_RETENTION, HOUR_MS } from './store/rollup.js';
+import type { RetentionPolicy, Store } from './store/store.js';
 
 /** Options of buildApp; every one has a default so tests pass only what they need. */
 export interface AppOptions {
@@ -10,6 +12,15 @@ export interface AppOptions {
   dbPath?: string;
   /** A ready store to use instead of opening `dbPath` (other engines, fakes in tests). The app closes it. */
   store?: Store;
+  /**
+   * PostgreSQL shared by several server nodes: the store (unless `store` is given) and the bus that
+   * carries live events and "check now" commands between the nodes. `schema` defaults to public.
+   */
+  pg?: { url: string; schema?: string };
+  /** The bus to the other server nodes (tests pass one; the app closes it); default LISTEN/NOTIFY on `pg`, else none. */
+  bus?: ClusterBus;
+  /** How long a "check now" for a device connected to another node waits for that node to send it (default 1000 ms). */
+  commandRelayWaitMs?: number;
   /** Secrets that let a notebook enroll; none means nobody can enroll. */
   enrollSecrets?: string[];
   /** Built dashboard to serve at `/`; default `dashboard/dist` of this checkout; `false` serves none. */
@@ -47,6 +58,12 @@ export interface AppOptions {
   maxQueuedFrames?: number;
   /** Unsent bytes queued for one agent before the server drops it as a client that does not read (default 4 MiB). */
   maxBufferedBytes?: number;
+  /** How often the rollup job folds new raw samples (default 5000 ms; 0 = never, tests call store.rollup()). */
+  rollupIntervalMs?: number;
+  /** How often retention deletes expired data (default 10 min; 0 = never). */
+  retentionIntervalMs?: number;
+  /** How long each kind of data is kept; missing entries keep DEFAULT_RETENTION (each at least one hour). */
+  retention?: Partial<RetentionPolicy>;
 }
 
 // state changes must reach the server within about 2 s; polling at these rates costs well under 0.1 % CPU (bench/key-polling)
@@ -57,6 +74,9 @@ export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist
 
 export interface ResolvedOptions {
   dbPath: string;
+  pg: { url: string; schema: string | undefined } | undefined;
+  bus: ClusterBus | undefined;
+  commandRelayWaitMs: number;
   enrollSecrets: string[];
   dashboardDir: string | false;
   probes: ProbeConfig[] | undefined;
@@ -74,6 +94,9 @@ export interface ResolvedOptions {
   agentFrameBurst: number;
   maxQueuedFrames: number;
   maxBufferedBytes: number;
+  rollupIntervalMs: number;
+  retentionIntervalMs: number;
+  retention: RetentionPolicy;
 }
 
 function positive(name: string, value: number): number {
@@ -87,6 +110,24 @@ function atLeastOne(name: string, value: number): number {
   return value;
 }
 
+function notNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`buildApp: ${name} must be a number >= 0`);
+  return value;
+}
+
+/** Shorter periods would delete data the rollup job may not have folded yet, or a chart still shows. */
+function retention(given: Partial<RetentionPolicy> = {}): RetentionPolicy {
+  const policy = { ...DEFAULT_RETENTION };
+  for (const key of Object.keys(policy) as (keyof RetentionPolicy)[]) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value < HOUR_MS)
+      throw new TypeError(`buildApp: retention.${key} must be at least one hour (${HOUR_MS} ms)`);
+    policy[key] = value;
+  }
+  return policy;
+}
+
 function heartbeat(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 3600)
     throw new TypeError('buildApp: heartbeatSec must be an integer from 1 to 3600');
@@ -98,6 +139,9 @@ export function resolveOptions(o: AppOptions): ResolvedOptions {
   const dashboardDir = o.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : o.dashboardDir;
   return {
     dbPath: o.dbPath ?? ':memory:',
+    pg: o.pg ? { url: o.pg.url, schema: o.pg.schema } : undefined,
+    bus: o.bus,
+    commandRelayWaitMs: positive('commandRelayWaitMs', o.commandRelayWaitMs ?? 1000),
     enrollSecrets: (o.enrollSecrets ?? []).filter((s) => s.length > 0),
     dashboardDir,
     probes: o.probes,
@@ -115,6 +159,9 @@ export function resolveOptions(o: AppOptions): ResolvedOptions {
     agentFrameBurst: atLeastOne('agentFrameBurst', o.agentFrameBurst ?? 400),
     maxQueuedFrames: atLeastOne('maxQueuedFrames', o.maxQueuedFrames ?? 64),
     maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes ?? 4 * 1024 * 1024),
+    rollupIntervalMs: notNegative('rollupIntervalMs', o.rollupIntervalMs ?? 5000),
+    retentionIntervalMs: notNegative('retentionIntervalMs', o.retentionIntervalMs ?? 10 * 60_000),
+    retention: retention(o.retention),
   };
 }
 

@@ -27,8 +27,8 @@ export default fp(
     });
     app.decorate('admission', admission);
 
-    // no agent is connected to a node that just started; a crash left some marked online
-    const stale = await app.store.markAllOffline(now(), 'server restarted');
+    // no agent is connected to a node that just started (unless other nodes run); a crash left some marked online
+    const stale = app.cluster.joined ? 0 : await app.store.markAllOffline(now(), 'server restarted');
     if (stale > 0) app.log.info({ devices: stale }, 'devices marked offline after restart');
 
     app.get(AGENT_WS_PATH, { websocket: true }, (socket, request) => {
@@ -54,11 +54,18 @@ export default fp(
         maxQueuedFrames: o.maxQueuedFrames,
         maxBufferedBytes: o.maxBufferedBytes,
         releaseAdmission: admit.release,
+        metrics: app.metrics,
       }).start();
     });
   },
   {
     name: 'lagebild-agent-gateway',
-    dependencies: ['lagebild-store', 'lagebild-live-hub', 'lagebild-probe-config', 'lagebild-websocket'],
+    dependencies: [
+      'lagebild-store',
+      'lagebild-live-hub',
+      'lagebild-probe-config',
+      'lagebild-websocket',
+      'lagebild-cluster',
+    ],
   },
 );

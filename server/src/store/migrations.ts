@@ -140,7 +140,8 @@ export const MIGRATIONS: Migration[] = [
       -- raw samples get an insertion id: the rollup job folds everything above its watermark, so a
       -- sample that arrives days late (spooled while offline) is still counted
       CREATE TABLE probe_samples_v4 (
-        id              INTEGER PRIMARY KEY,
+        -- AUTOINCREMENT: ids never come back after the table emptied, so none falls below the watermark
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
         device_id       TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
         seq             INTEGER NOT NULL,
         ts              INTEGER NOT NULL,
@@ -166,8 +167,9 @@ export const MIGRATIONS: Migration[] = [
         FROM probe_samples ORDER BY ts, device_id, seq;
       DROP TABLE probe_samples;
       ALTER TABLE probe_samples_v4 RENAME TO probe_samples;
+      -- the device detail reads a device's newest samples; charts and statistics read rollups, so raw
+      -- samples need no (app, ts) index: one index less to maintain on every insert
       CREATE INDEX probe_samples_device_ts ON probe_samples (device_id, ts);
-      CREATE INDEX probe_samples_app_ts ON probe_samples (app, ts);
 
       -- per (device, Fachverfahren) and per (group, Fachverfahren): count, errors, sum/min/max of the
       -- answered runs and their log-bucket histogram (Histogram.encode); t = bucket start, epoch ms

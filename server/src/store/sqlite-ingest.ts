@@ -140,7 +140,15 @@ export function createIngest(db: Database) {
       total_ms: o.phases.totalMs,
       cert_expires_at: o.certExpiresAt ?? null,
     });
-    samples.push({ deviceId: row.id, app: o.app, ts: o.ts, ok: o.ok, totalMs: o.phases.totalMs });
+    const sample: LiveProbeSample = {
+      deviceId: row.id,
+      app: o.app,
+      ts: o.ts,
+      ok: o.ok,
+      totalMs: o.phases.totalMs,
+    };
+    if (!o.ok && o.errorClass) sample.errorClass = o.errorClass;
+    samples.push(sample);
   }
 
   function applyHealth(row: DeviceRow, o: Stamped<HealthData>): void {
@@ -183,7 +191,13 @@ export function createIngest(db: Database) {
       }
       row.last_seen = Math.max(row.last_seen ?? 0, receivedAt);
       updateDevice.run(row);
-      return { ackSeq: row.last_seq, stored, summaryChanged: summaryKey(row) !== before, samples };
+      return {
+        ackSeq: row.last_seq,
+        stored,
+        summaryChanged: summaryKey(row) !== before,
+        samples,
+        groups: { gateway: row.vpn_gateway ?? '', site: row.site ?? '', orgUnit: row.org_unit ?? '' },
+      };
     },
   );
 

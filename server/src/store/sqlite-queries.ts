@@ -1,14 +1,7 @@
-import type {
-  AppLatency,
-  DeviceDetail,
-  DeviceEvent,
-  DeviceList,
-  DeviceSummary,
-  FleetCounts,
-} from '@lagebild/shared';
+import type { DeviceDetail, DeviceEvent, DeviceList, DeviceSummary, FleetCounts } from '@lagebild/shared';
 import type { Database } from 'better-sqlite3';
 import { type DeviceRow, type SampleRow, toDetailFields, toLatestProbe, toSummary } from './sqlite-rows.js';
-import type { DeviceQuery, LatencyQuery } from './store.js';
+import type { DeviceQuery } from './store.js';
 
 interface FleetRow {
   devices: number;
@@ -27,21 +20,12 @@ interface EventRow {
   detail: string | null;
 }
 
-interface BucketRow {
-  app: string;
-  t: number;
-  count: number;
-  errors: number;
-  avg_ms: number | null;
-  max_ms: number | null;
-}
-
 /** LIKE pattern for a case-insensitive substring; % and _ in the query match themselves. */
 function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Read-side queries: fleet counts, device lists and detail, latency buckets. */
+/** Read-side queries: fleet counts, device lists and detail. */
 export function createQueries(db: Database) {
   const fleet = db.prepare(`SELECT count(*) AS devices,
       sum(online) AS online,
@@ -64,20 +48,6 @@ export function createQueries(db: Database) {
     FROM probe_samples WHERE device_id = ? GROUP BY probe_id ORDER BY app, probe_id`);
   const events = db.prepare(`SELECT ts, kind, from_state, to_state, detail FROM events
     WHERE device_id = ? ORDER BY ts DESC, id DESC LIMIT ?`);
-  // avg and max describe answered requests; failures count as errors and would distort the times.
-  // The recursive CTE walks the distinct apps through the (app, ts) index (a loose index scan), so each
-  // app's time range is one index seek instead of a scan of every sample.
-  const buckets = db.prepare(`WITH RECURSIVE apps(app) AS (
-      SELECT (SELECT min(app) FROM probe_samples)
-      UNION ALL
-      SELECT (SELECT min(app) FROM probe_samples WHERE app > apps.app) FROM apps WHERE apps.app IS NOT NULL
-    )
-    SELECT s.app AS app, (s.ts / CAST(@bucketMs AS INTEGER)) * CAST(@bucketMs AS INTEGER) AS t,
-      count(*) AS count, sum(s.ok = 0) AS errors,
-      avg(CASE WHEN s.ok = 1 THEN s.total_ms END) AS avg_ms,
-      max(CASE WHEN s.ok = 1 THEN s.total_ms END) AS max_ms
-    FROM apps JOIN probe_samples s ON s.app = apps.app AND s.ts >= @from AND s.ts <= @to
-    GROUP BY s.app, t ORDER BY s.app, t`);
 
   return {
     fleetCounts(now: number): FleetCounts {
@@ -122,25 +92,6 @@ export function createQueries(db: Database) {
         detail: e.detail,
       }));
       return { ...toSummary(row), ...toDetailFields(row), probes, events: evs };
-    },
-
-    appLatency({ from, to, bucketSec }: LatencyQuery): AppLatency {
-      const rows = buckets.all({
-        // numbers bind as REAL: the CASTs in the SQL keep the bucket division integral
-        bucketMs: bucketSec * 1000,
-        from,
-        to,
-      }) as BucketRow[];
-      const apps: AppLatency['apps'] = [];
-      for (const r of rows) {
-        let entry = apps[apps.length - 1];
-        if (!entry || entry.app !== r.app) {
-          entry = { app: r.app, points: [] };
-          apps.push(entry);
-        }
-        entry.points.push({ t: r.t, count: r.count, errors: r.errors, avgMs: r.avg_ms, maxMs: r.max_ms });
-      }
-      return { bucketSec, apps };
     },
   };
 }

@@ -182,6 +182,7 @@ describe('SqliteStore', () => {
       ],
       T0,
     );
+    await store.rollup();
     const latency = await store.appLatency({ from: T0 - minute, to: T0 + 2 * minute, bucketSec: 60 });
     expect(latency).toEqual({
       bucketSec: 60,

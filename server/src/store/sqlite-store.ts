@@ -5,6 +5,8 @@ import { createAdminOps } from './sqlite-admin.js';
 import { createDeviceOps } from './sqlite-devices.js';
 import { createIngest } from './sqlite-ingest.js';
 import { createQueries } from './sqlite-queries.js';
+import { createRollupOps } from './sqlite-rollup.js';
+import { createStats } from './sqlite-stats.js';
 import type {
   DeviceQuery,
   EnrollInput,
@@ -13,6 +15,9 @@ import type {
   NewCommand,
   NewEnrollSecret,
   OnlineInput,
+  RetentionPolicy,
+  RollupResult,
+  StatsQuery,
   Store,
   StoredProbeConfig,
 } from './store.js';
@@ -26,6 +31,10 @@ export class SqliteStore implements Store {
   private readonly ingest: ReturnType<typeof createIngest>;
   private readonly pingStmt: Database.Statement;
   private readonly admin: ReturnType<typeof createAdminOps>;
+  /** rollup job, retention and statistics: public so the EXPLAIN tests can see their statements */
+  readonly rollups: ReturnType<typeof createRollupOps>;
+  readonly stats: ReturnType<typeof createStats>;
+  private closing = false;
 
   /** Opens (creating if needed) the database at `path` and applies pending migrations. */
   constructor(path: string) {
@@ -46,6 +55,8 @@ export class SqliteStore implements Store {
     this.ingest = createIngest(this.db);
     this.pingStmt = this.db.prepare('SELECT 1 AS ok');
     this.admin = createAdminOps(this.db);
+    this.rollups = createRollupOps(this.db);
+    this.stats = createStats(this.db);
   }
 
   async enrollDevice(input: EnrollInput) {
@@ -93,7 +104,25 @@ export class SqliteStore implements Store {
   }
 
   async appLatency(query: LatencyQuery) {
-    return this.queries.appLatency(query);
+    return this.stats.appLatency(query);
+  }
+
+  async latencyStats(query: StatsQuery) {
+    return this.stats.latencyStats(query);
+  }
+
+  async fleetMetrics() {
+    return this.stats.fleetMetrics();
+  }
+
+  async rollup(limit = 50_000): Promise<RollupResult> {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`rollup limit must be >= 1, got ${limit}`);
+    return this.rollups.rollup(limit);
+  }
+
+  async applyRetention(now: number, policy: RetentionPolicy) {
+    return this.rollups.applyRetention(now, policy, () => this.closing || !this.db.open);
   }
 
   async probeConfig() {
@@ -163,6 +192,7 @@ export class SqliteStore implements Store {
   }
 
   async close() {
+    this.closing = true;
     if (this.db.open) this.db.close();
   }
 }
