@@ -96,6 +96,20 @@ describe('log-bucket histogram', () => {
     expect(Histogram.decode(new Histogram().encode()).count).toBe(0);
   });
 
+  it('adds by bucket index exactly as by value', () => {
+    const r = rng(17);
+    const byValue = new Histogram();
+    const byIndex = new Histogram();
+    for (let i = 0; i < 500; i++) {
+      const v = i % 50 === 0 ? 0 : r() * 3000;
+      byValue.add(v);
+      byIndex.addToBucket(Histogram.bucketIndex(v));
+    }
+    expect(byIndex.toJSON()).toEqual(byValue.toJSON());
+    expect(byIndex.count).toBe(500);
+    expect(() => Histogram.bucketIndex(-1)).toThrow(RangeError);
+  });
+
   it('refuses bytes that are not an encoded histogram', () => {
     const good = new Histogram().add(12).add(300).encode();
     expect(() => Histogram.decode(new Uint8Array([9, 0, 0]))).toThrow(/format byte/);

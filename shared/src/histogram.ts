@@ -55,6 +55,24 @@ export class Histogram {
     return this;
   }
 
+  /**
+   * The bucket a value falls in, for adding the same value to many histograms with `addToBucket`
+   * (one logarithm instead of one per histogram); null for the zero bucket. The value must be ≥ 0.
+   */
+  static bucketIndex(value: number): number | null {
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`histogram value must be ≥ 0, got ${value}`);
+    return value <= HISTOGRAM_MIN_VALUE ? null : bucketOf(value);
+  }
+
+  /** Adds one value by its bucket from `Histogram.bucketIndex`. */
+  addToBucket(index: number | null): this {
+    if (index === null) this.zero++;
+    else this.buckets.set(index, (this.buckets.get(index) ?? 0) + 1);
+    this.n++;
+    return this;
+  }
+
   /** Adds every count of another histogram (or its serialised form) to this one. */
   merge(other: Histogram | HistogramData): this {
     const data = other instanceof Histogram ? other.toJSON() : other;
