@@ -128,7 +128,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 4,
-    name: 'device groups and numbers, sample insertion ids, rollups, retention indexes',
+    name: 'device groups and numbers, newest probe results, sample insertion ids, rollups, retention indexes',
     sql: `
       ALTER TABLE devices ADD COLUMN site TEXT;
       ALTER TABLE devices ADD COLUMN org_unit TEXT;
@@ -136,6 +136,27 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE devices ADD COLUMN num INTEGER;
       UPDATE devices SET num = rowid;
       CREATE UNIQUE INDEX devices_num ON devices (num);
+
+      -- the newest result of each probe (a LatestProbe list ordered by app and probe id), kept up to
+      -- date by ingest: raw samples are deleted after two days, and the device detail must still show
+      -- what a notebook measured last when it has been away longer. Of two results with the same ts
+      -- the one with the higher seq counts, as in ingest; phases that were not measured are left out.
+      ALTER TABLE devices ADD COLUMN probes_json TEXT;
+      UPDATE devices SET probes_json = latest.probes
+      FROM (
+        SELECT device_id, json_group_array(json(probe) ORDER BY app, probe_id) AS probes
+        FROM (
+          SELECT device_id, app, probe_id,
+            json_object('probeId', probe_id, 'app', app, 'probeKind', probe_kind, 'target', target, 'ts', ts,
+              'ok', json(CASE ok WHEN 1 THEN 'true' ELSE 'false' END), 'errorClass', error_class,
+              'status', status,
+              'phases', json_patch('{}', json_object('dnsMs', dns_ms, 'connectMs', connect_ms,
+                'tlsMs', tls_ms, 'ttfbMs', ttfb_ms, 'totalMs', total_ms))) AS probe,
+            row_number() OVER (PARTITION BY device_id, probe_id ORDER BY ts DESC, seq DESC) AS n
+          FROM probe_samples)
+        WHERE n = 1
+        GROUP BY device_id) AS latest
+      WHERE devices.id = latest.device_id;
 
       -- raw samples get an insertion id: the rollup job folds everything above its watermark, so a
       -- sample that arrives days late (spooled while offline) is still counted
@@ -167,8 +188,9 @@ export const MIGRATIONS: Migration[] = [
         FROM probe_samples ORDER BY ts, device_id, seq;
       DROP TABLE probe_samples;
       ALTER TABLE probe_samples_v4 RENAME TO probe_samples;
-      -- the device detail reads a device's newest samples; charts and statistics read rollups, so raw
-      -- samples need no (app, ts) index: one index less to maintain on every insert
+      -- one device's raw samples for a drill-down; the device detail reads the newest results from the
+      -- device row, charts and statistics read rollups, so raw samples need no (app, ts) index: one
+      -- index less to maintain on every insert
       CREATE INDEX probe_samples_device_ts ON probe_samples (device_id, ts);
 
       -- per (device, Fachverfahren) and per (group, Fachverfahren): count, errors, sum/min/max of the

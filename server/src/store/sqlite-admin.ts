@@ -1,84 +1,16 @@
-import type { CheckName } from '@lagebild/shared';
 import type { Database } from 'better-sqlite3';
-import type { EnrollSecretInfo, NewCommand, NewEnrollSecret, StoredCommand } from './store.js';
-
-interface SecretRow {
-  id: string;
-  label: string;
-  secret_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  uses: number;
-}
-
-interface CommandRow {
-  id: string;
-  device_id: string;
-  check_name: string;
-  created_at: number;
-  expires_at: number;
-  delivered_at: number | null;
-  status: string;
-  message: string | null;
-  updated_at: number;
-}
-
-/** Stored in place of a revoked device's token hash: no SHA-256 hex digest can equal it. */
-const REVOKED_TOKEN = 'revoked';
-
-const toSecret = (r: SecretRow): EnrollSecretInfo => ({
-  id: r.id,
-  label: r.label,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-  uses: r.uses,
-});
-
-function toCommand(r: CommandRow, now: number): StoredCommand {
-  const expired = r.status === 'queued' && r.delivered_at === null && r.expires_at <= now;
-  return {
-    id: r.id,
-    deviceId: r.device_id,
-    check: r.check_name as CheckName,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    deliveredAt: r.delivered_at,
-    status: (expired ? 'expired' : r.status) as StoredCommand['status'],
-    message: r.message,
-    updatedAt: r.updated_at,
-  };
-}
-
-/** Synchronous twins of the Store's secret, revocation and command methods. */
-export interface AdminOps {
-  addEnrollSecret(input: NewEnrollSecret): { info: EnrollSecretInfo; created: boolean };
-  listEnrollSecrets(): EnrollSecretInfo[];
-  revokeEnrollSecret(id: string, now: number): boolean;
-  useEnrollSecret(secretHash: string, now: number): string | null;
-  revokeDevice(deviceId: string, now: number): boolean;
-  addCommand(input: NewCommand): StoredCommand;
-  pendingCommands(deviceId: string, now: number): StoredCommand[];
-  commandDelivered(id: string, now: number): boolean;
-  commandRequeued(id: string, now: number): void;
-  commandResult(
-    deviceId: string,
-    id: string,
-    status: 'running' | 'done' | 'failed',
-    message: string | null,
-    now: number,
-  ): boolean;
-  command(id: string, now: number): StoredCommand | null;
-}
+import type { CommandRow, SecretRow } from './admin-rows.js';
+import { COMMAND_COLUMNS, REVOKED, SECRET_COLUMNS, toCommand, toSecret } from './admin-rows.js';
+import type { AdminParts } from './composed-store.js';
+import type { NewEnrollSecret } from './store.js';
 
 /** Enrollment secrets, device revocation and the command queue (synchronous; SqliteStore wraps them). */
-export function createAdminOps(db: Database): AdminOps {
-  const secretByHash = db.prepare('SELECT * FROM enroll_secrets WHERE secret_hash = ?');
+export function createAdminOps(db: Database): AdminParts {
+  const secretByHash = db.prepare(`SELECT ${SECRET_COLUMNS} FROM enroll_secrets WHERE secret_hash = ?`);
   const insertSecret = db.prepare(
     'INSERT INTO enroll_secrets (id, label, secret_hash, created_at) VALUES (?, ?, ?, ?)',
   );
-  const allSecrets = db.prepare('SELECT * FROM enroll_secrets ORDER BY created_at, id');
+  const allSecrets = db.prepare(`SELECT ${SECRET_COLUMNS} FROM enroll_secrets ORDER BY created_at, id`);
   const revokeSecret = db.prepare(
     'UPDATE enroll_secrets SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   );
@@ -95,9 +27,9 @@ export function createAdminOps(db: Database): AdminOps {
     `INSERT INTO commands (id, device_id, check_name, created_at, expires_at, status, updated_at)
      VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
   );
-  const commandById = db.prepare('SELECT * FROM commands WHERE id = ?');
+  const commandById = db.prepare(`SELECT ${COMMAND_COLUMNS} FROM commands WHERE id = ?`);
   const pending = db.prepare(
-    `SELECT * FROM commands WHERE device_id = ? AND delivered_at IS NULL AND status = 'queued'
+    `SELECT ${COMMAND_COLUMNS} FROM commands WHERE device_id = ? AND delivered_at IS NULL AND status = 'queued'
      AND expires_at > ? ORDER BY created_at, id`,
   );
   const delivered = db.prepare(
@@ -118,46 +50,39 @@ export function createAdminOps(db: Database): AdminOps {
       return { info: toSecret(secretByHash.get(input.secretHash) as SecretRow), created: true };
     }),
 
-    listEnrollSecrets: (): EnrollSecretInfo[] => (allSecrets.all() as SecretRow[]).map(toSecret),
+    listEnrollSecrets: () => (allSecrets.all() as SecretRow[]).map(toSecret),
 
-    revokeEnrollSecret: (id: string, now: number): boolean => revokeSecret.run(now, id).changes > 0,
+    revokeEnrollSecret: (id, now) => revokeSecret.run(now, id).changes > 0,
 
-    useEnrollSecret(secretHash: string, now: number): string | null {
+    useEnrollSecret(secretHash, now) {
       const r = useSecret.get(now, secretHash) as { id: string } | undefined;
       return r?.id ?? null;
     },
 
     revokeDevice: db.transaction((deviceId: string, now: number): boolean => {
-      if (!revokeDevice.get(REVOKED_TOKEN, now, deviceId)) return false;
-      insertEvent.run(deviceId, now, 'enroll', null, 'revoked', 'token revoked by an administrator');
+      if (!revokeDevice.get(REVOKED.token, now, deviceId)) return false;
+      insertEvent.run(deviceId, now, 'enroll', null, 'revoked', REVOKED.detail);
       return true;
     }),
 
-    addCommand(input: NewCommand): StoredCommand {
+    addCommand(input) {
       insertCommand.run(input.id, input.deviceId, input.check, input.now, input.expiresAt, input.now);
       return toCommand(commandById.get(input.id) as CommandRow, input.now);
     },
 
-    pendingCommands: (deviceId: string, now: number): StoredCommand[] =>
+    pendingCommands: (deviceId, now) =>
       (pending.all(deviceId, now) as CommandRow[]).map((r) => toCommand(r, now)),
 
-    commandDelivered: (id: string, now: number): boolean => delivered.run(now, now, id).changes > 0,
+    commandDelivered: (id, now) => delivered.run(now, now, id).changes > 0,
 
-    commandRequeued(id: string, now: number): void {
+    commandRequeued(id, now) {
       requeue.run(now, id);
     },
 
-    commandResult(
-      deviceId: string,
-      id: string,
-      status: 'running' | 'done' | 'failed',
-      message: string | null,
-      now: number,
-    ): boolean {
-      return result.run(status, message, now, id, deviceId).changes > 0;
-    },
+    commandResult: (deviceId, id, status, message, now) =>
+      result.run(status, message, now, id, deviceId).changes > 0,
 
-    command(id: string, now: number): StoredCommand | null {
+    command(id, now) {
       const r = commandById.get(id) as CommandRow | undefined;
       return r ? toCommand(r, now) : null;
     },

@@ -1,27 +1,11 @@
 import type { Intervals, ProbeConfig } from '@lagebild/shared';
 import type { Database } from 'better-sqlite3';
-import type { DeviceAuth, EnrollInput, EnrollResult, OnlineInput, StoredProbeConfig } from './store.js';
+import type { DeviceParts } from './composed-store.js';
+import { type AuthRow, type ConfigRow, toConfig, toDeviceAuth } from './device-rows.js';
+import type { EnrollInput, EnrollResult, OnlineInput, StoredProbeConfig } from './store.js';
 
-interface ConfigRow {
-  version: number;
-  probes_json: string;
-  intervals_json: string;
-  created_at: number;
-}
-
-/** Synchronous device operations; SqliteStore wraps them in the async Store interface. */
-export interface DeviceOps {
-  enrollDevice(input: EnrollInput): EnrollResult;
-  deviceAuth(deviceId: string): DeviceAuth | null;
-  markOnline(deviceId: string, input: OnlineInput): void;
-  markOffline(deviceId: string, now: number, detail?: string): void;
-  markAllOffline(now: number, detail: string): number;
-  probeConfig(): StoredProbeConfig | null;
-  saveProbeConfig(probes: ProbeConfig[], intervals: Intervals, now: number): StoredProbeConfig;
-}
-
-/** Device lifecycle (enrollment, connection state) and the versioned probe config. */
-export function createDeviceOps(db: Database): DeviceOps {
+/** Device lifecycle (enrollment, connection state) and the versioned probe config (synchronous). */
+export function createDeviceOps(db: Database): DeviceParts {
   const byHardware = db.prepare('SELECT id FROM devices WHERE hardware_id = ?');
   const insertDevice = db.prepare(
     `INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname, num)
@@ -40,17 +24,12 @@ export function createDeviceOps(db: Database): DeviceOps {
   const insertEvent = db.prepare(
     'INSERT INTO events (device_id, ts, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const latestConfig = db.prepare('SELECT * FROM probe_config ORDER BY version DESC LIMIT 1');
+  const latestConfig = db.prepare(
+    'SELECT version, probes_json, intervals_json, created_at FROM probe_config ORDER BY version DESC LIMIT 1',
+  );
   const insertConfig = db.prepare(
     'INSERT INTO probe_config (version, probes_json, intervals_json, created_at) VALUES (?, ?, ?, ?)',
   );
-
-  const toConfig = (r: ConfigRow): StoredProbeConfig => ({
-    version: r.version,
-    probes: JSON.parse(r.probes_json) as ProbeConfig[],
-    intervals: JSON.parse(r.intervals_json) as Intervals,
-    updatedAt: r.created_at,
-  });
 
   return {
     enrollDevice: db.transaction((input: EnrollInput): EnrollResult => {
@@ -65,9 +44,9 @@ export function createDeviceOps(db: Database): DeviceOps {
       return { deviceId: input.newDeviceId, created: true };
     }),
 
-    deviceAuth(deviceId: string): DeviceAuth | null {
-      const r = auth.get(deviceId) as { id: string; token_hash: string; last_seq: number } | undefined;
-      return r ? { deviceId: r.id, tokenHash: r.token_hash, lastSeq: r.last_seq } : null;
+    deviceAuth(deviceId) {
+      const r = auth.get(deviceId) as AuthRow | undefined;
+      return r ? toDeviceAuth(r) : null;
     },
 
     markOnline: db.transaction((deviceId: string, input: OnlineInput): void => {
@@ -88,7 +67,7 @@ export function createDeviceOps(db: Database): DeviceOps {
       return ids.length;
     }),
 
-    probeConfig(): StoredProbeConfig | null {
+    probeConfig() {
       const r = latestConfig.get() as ConfigRow | undefined;
       return r ? toConfig(r) : null;
     },

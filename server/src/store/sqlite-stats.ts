@@ -1,18 +1,10 @@
-import type { AppLatency, LatencyStats } from '@lagebild/shared';
 import type { Database, Statement } from 'better-sqlite3';
-import { rollupRange, StatsBuilder, type StatsRow } from './rollup.js';
-import type { FleetMetrics, LatencyQuery, StatsQuery } from './store.js';
+import type { StatsParts } from './composed-store.js';
+import { rollupRange, StatsBuilder, type StatsQuery, type StatsRow } from './rollup.js';
+import { type FleetRow, type LatencyRow, toAppLatency, toFleetMetrics } from './stats-rows.js';
+import type { FleetMetrics } from './store.js';
 
 type Resolution = 'minute' | 'hour';
-
-interface LatencyRow {
-  app: string;
-  t: number;
-  count: number;
-  errors: number;
-  sum_ms: number;
-  max_ms: number | null;
-}
 
 const ROW = 'r.t, r.count, r.errors, r.sum_ms, r.min_ms, r.max_ms, r.hist';
 
@@ -109,12 +101,8 @@ export function createStats(db: Database) {
       count(*) AS devices
     FROM devices GROUP BY 1, 2 ORDER BY 1, 2`);
 
-  return {
-    /** Exposed for the EXPLAIN tests: the statement a query would run. */
-    statsStatement,
-    latencyStatement,
-
-    latencyStats(q: StatsQuery): LatencyStats {
+  const parts: StatsParts = {
+    latencyStats(q) {
       const { resolution, fromT, toT } = rollupRange(q);
       const builder = new StatsBuilder(q);
       if (q.groupBy === 'device' && (q.groups === undefined || q.groups.length === 0))
@@ -130,41 +118,19 @@ export function createStats(db: Database) {
       return builder.build(resolution);
     },
 
-    appLatency({ from, to, bucketSec }: LatencyQuery): AppLatency {
+    appLatency({ from, to, bucketSec }) {
       const { resolution, fromT, toT } = rollupRange({ from, to, bucketSec });
-      const rows = latencyStatement(resolution).all({
+      const rows = latencyStatement(resolution).iterate({
         kind: 'all',
         bucketMs: bucketSec * 1000,
         fromT,
         toT,
-      }) as LatencyRow[];
-      const apps: AppLatency['apps'] = [];
-      for (const r of rows) {
-        let entry = apps[apps.length - 1];
-        if (!entry || entry.app !== r.app) {
-          entry = { app: r.app, points: [] };
-          apps.push(entry);
-        }
-        const answered = r.count - r.errors;
-        entry.points.push({
-          t: r.t,
-          count: r.count,
-          errors: r.errors,
-          avgMs: answered > 0 ? r.sum_ms / answered : null,
-          maxMs: r.max_ms,
-        });
-      }
-      return { bucketSec, apps };
+      });
+      return toAppLatency(rows as Iterable<LatencyRow>, bucketSec);
     },
 
-    fleetMetrics(): FleetMetrics {
-      const f = fleet.get() as { devices: number; online: number; present: number; absent: number };
-      return {
-        devices: f.devices,
-        online: f.online,
-        vpn: vpn.all() as FleetMetrics['vpn'],
-        securityKey: { present: f.present, absent: f.absent, unknown: f.devices - f.present - f.absent },
-      };
-    },
+    fleetMetrics: () => toFleetMetrics(fleet.get() as FleetRow, vpn.all() as FleetMetrics['vpn']),
   };
+  // the statements are exposed for the EXPLAIN tests: the statement a query would run
+  return { ...parts, statsStatement, latencyStatement };
 }

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { health, identity, probe, securityKey, vpn } from '../test-support/fixtures.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2025, 0, 15, 9, 0, 0);
@@ -40,6 +41,92 @@ describe('SqliteStore', () => {
       expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
       expect((await second.listDevices({ limit: 10, offset: 0 })).total).toBe(1);
       await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moves the newest result of each probe into the device row when it migrates to version 4', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lagebild-store-'));
+    try {
+      const file = join(dir, 'lagebild.db');
+      const v3 = new Database(file);
+      migrate(
+        v3,
+        MIGRATIONS.filter((m) => m.version <= 3),
+      );
+      v3.prepare(
+        `INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname) VALUES
+          ('dev_a', 'hw-a', 'ab', ${T0}, 'nb-a'), ('dev_b', 'hw-b', 'ab', ${T0}, 'nb-b')`,
+      ).run();
+      const sample = v3.prepare(`INSERT INTO probe_samples (device_id, seq, ts, probe_id, app, probe_kind,
+          target, ok, error_class, status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms)
+        VALUES (?, ?, ?, ?, ?, 'http', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`);
+      const web = 'https://standesamt.stadt.example/health';
+      sample.run('dev_a', 1, T0, 'standesamt', 'Standesamt', web, 1, null, 200, 3, 50, 90);
+      sample.run(
+        'dev_a',
+        2,
+        T0 + 60_000,
+        'standesamt',
+        'Standesamt',
+        web,
+        0,
+        'http-status',
+        503,
+        2.5,
+        30,
+        41.5,
+      );
+      // a spooled sample measured earlier, and one with the same time but a higher seq
+      sample.run('dev_a', 3, T0 - 60_000, 'standesamt', 'Standesamt', web, 1, null, 200, 3, 50, 70);
+      sample.run('dev_a', 4, T0, 'bau', 'Bauamt', 'https://bau/', 0, 'timeout', null, null, null, 10_000);
+      sample.run('dev_a', 5, T0, 'bau', 'Bauamt', 'https://bau/', 1, null, 204, null, null, 12);
+      v3.close();
+
+      const store4 = new SqliteStore(file);
+      expect(store4.schemaVersion).toBe(4);
+      const probes = (await store4.deviceDetail('dev_a', 1))?.probes;
+      expect(probes).toEqual([
+        {
+          probeId: 'bau',
+          app: 'Bauamt',
+          probeKind: 'http',
+          target: 'https://bau/',
+          ts: T0,
+          ok: true,
+          errorClass: null,
+          status: 204,
+          phases: { totalMs: 12 },
+        },
+        {
+          probeId: 'standesamt',
+          app: 'Standesamt',
+          probeKind: 'http',
+          target: web,
+          ts: T0 + 60_000,
+          ok: false,
+          errorClass: 'http-status',
+          status: 503,
+          phases: { dnsMs: 2.5, ttfbMs: 30, totalMs: 41.5 },
+        },
+      ]);
+      expect((await store4.deviceDetail('dev_b', 1))?.probes).toEqual([]);
+      // ingest goes on from the migrated list: an older result does not replace it, a newer one does
+      await store4.ingestBatch(
+        'dev_a',
+        [
+          probe(6, T0 + 30_000, { phases: { totalMs: 77 } }),
+          probe(7, T0 + 120_000, { phases: { totalMs: 66 } }),
+        ],
+        T0 + 120_000,
+      );
+      const after = (await store4.deviceDetail('dev_a', 1))?.probes;
+      expect(after?.map((p) => [p.probeId, p.ts, p.phases.totalMs])).toEqual([
+        ['bau', T0, 12],
+        ['standesamt', T0 + 120_000, 66],
+      ]);
+      await store4.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

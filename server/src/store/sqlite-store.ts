@@ -1,5 +1,5 @@
-import type { Intervals, Observation, ProbeConfig } from '@lagebild/shared';
 import Database from 'better-sqlite3';
+import { ComposedStore } from './composed-store.js';
 import { migrate } from './migrations.js';
 import { createAdminOps } from './sqlite-admin.js';
 import { createDeviceOps } from './sqlite-devices.js';
@@ -7,184 +7,57 @@ import { createIngest } from './sqlite-ingest.js';
 import { createQueries } from './sqlite-queries.js';
 import { createRollupOps } from './sqlite-rollup.js';
 import { createStats } from './sqlite-stats.js';
-import type {
-  DeviceQuery,
-  EnrollInput,
-  IngestResult,
-  LatencyQuery,
-  NewCommand,
-  NewEnrollSecret,
-  OnlineInput,
-  RetentionPolicy,
-  RollupResult,
-  StatsQuery,
-  Store,
-  StoredProbeConfig,
-} from './store.js';
+import type { RetentionPolicy, RetentionResult, RollupResult } from './store.js';
+
+/** Opens (creating if needed) the database at `path` and applies pending migrations. */
+function open(path: string): { db: Database.Database; schemaVersion: number } {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commits
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    return { db, schemaVersion: migrate(db) };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
 
 /** The embedded engine: one SQLite file (or ':memory:'), WAL, prepared statements, one transaction per batch. */
-export class SqliteStore implements Store {
+export class SqliteStore extends ComposedStore {
   readonly db: Database.Database;
   readonly schemaVersion: number;
-  private readonly ops: ReturnType<typeof createDeviceOps>;
-  private readonly queries: ReturnType<typeof createQueries>;
-  private readonly ingest: ReturnType<typeof createIngest>;
-  private readonly pingStmt: Database.Statement;
-  private readonly admin: ReturnType<typeof createAdminOps>;
   /** rollup job, retention and statistics: public so the EXPLAIN tests can see their statements */
   readonly rollups: ReturnType<typeof createRollupOps>;
   readonly stats: ReturnType<typeof createStats>;
+  private readonly pingStmt: Database.Statement;
   private closing = false;
 
-  /** Opens (creating if needed) the database at `path` and applies pending migrations. */
   constructor(path: string) {
-    this.db = new Database(path);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      // NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commits
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 5000');
-      this.schemaVersion = migrate(this.db);
-    } catch (e) {
-      this.db.close();
-      throw e;
-    }
-    this.ops = createDeviceOps(this.db);
-    this.queries = createQueries(this.db);
-    this.ingest = createIngest(this.db);
-    this.pingStmt = this.db.prepare('SELECT 1 AS ok');
-    this.admin = createAdminOps(this.db);
-    this.rollups = createRollupOps(this.db);
-    this.stats = createStats(this.db);
+    const { db, schemaVersion } = open(path);
+    const stats = createStats(db);
+    super({
+      ...createDeviceOps(db),
+      ...createQueries(db),
+      ...stats,
+      ...createAdminOps(db),
+      ingestBatch: createIngest(db),
+    });
+    this.db = db;
+    this.schemaVersion = schemaVersion;
+    this.stats = stats;
+    this.rollups = createRollupOps(db);
+    this.pingStmt = db.prepare('SELECT 1 AS ok');
   }
 
-  async enrollDevice(input: EnrollInput) {
-    return this.ops.enrollDevice(input);
-  }
-
-  async deviceAuth(deviceId: string) {
-    return this.ops.deviceAuth(deviceId);
-  }
-
-  async markOnline(deviceId: string, input: OnlineInput) {
-    this.ops.markOnline(deviceId, input);
-  }
-
-  async markOffline(deviceId: string, now: number, detail?: string) {
-    this.ops.markOffline(deviceId, now, detail);
-  }
-
-  async markAllOffline(now: number, detail: string) {
-    return this.ops.markAllOffline(now, detail);
-  }
-
-  async ingestBatch(
-    deviceId: string,
-    observations: Observation[],
-    receivedAt: number,
-  ): Promise<IngestResult> {
-    return this.ingest(deviceId, observations, receivedAt);
-  }
-
-  async fleetCounts(now: number) {
-    return this.queries.fleetCounts(now);
-  }
-
-  async listDevices(query: DeviceQuery) {
-    return this.queries.listDevices(query);
-  }
-
-  async deviceSummaries(ids?: string[]) {
-    return this.queries.deviceSummaries(ids);
-  }
-
-  async deviceDetail(deviceId: string, eventLimit: number) {
-    return this.queries.deviceDetail(deviceId, eventLimit);
-  }
-
-  async appLatency(query: LatencyQuery) {
-    return this.stats.appLatency(query);
-  }
-
-  async latencyStats(query: StatsQuery) {
-    return this.stats.latencyStats(query);
-  }
-
-  async fleetMetrics() {
-    return this.stats.fleetMetrics();
-  }
-
-  async rollup(limit = 50_000): Promise<RollupResult> {
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`rollup limit must be >= 1, got ${limit}`);
+  protected foldSamples(limit: number): RollupResult {
     return this.rollups.rollup(limit);
   }
 
-  async applyRetention(now: number, policy: RetentionPolicy) {
+  applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
     return this.rollups.applyRetention(now, policy, () => this.closing || !this.db.open);
-  }
-
-  async probeConfig() {
-    return this.ops.probeConfig();
-  }
-
-  async saveProbeConfig(
-    probes: ProbeConfig[],
-    intervals: Intervals,
-    now: number,
-  ): Promise<StoredProbeConfig> {
-    return this.ops.saveProbeConfig(probes, intervals, now);
-  }
-
-  async addEnrollSecret(input: NewEnrollSecret) {
-    return this.admin.addEnrollSecret(input);
-  }
-
-  async listEnrollSecrets() {
-    return this.admin.listEnrollSecrets();
-  }
-
-  async revokeEnrollSecret(id: string, now: number) {
-    return this.admin.revokeEnrollSecret(id, now);
-  }
-
-  async useEnrollSecret(secretHash: string, now: number) {
-    return this.admin.useEnrollSecret(secretHash, now);
-  }
-
-  async revokeDevice(deviceId: string, now: number) {
-    return this.admin.revokeDevice(deviceId, now);
-  }
-
-  async addCommand(input: NewCommand) {
-    return this.admin.addCommand(input);
-  }
-
-  async pendingCommands(deviceId: string, now: number) {
-    return this.admin.pendingCommands(deviceId, now);
-  }
-
-  async commandDelivered(id: string, now: number) {
-    return this.admin.commandDelivered(id, now);
-  }
-
-  async commandRequeued(id: string, now: number) {
-    this.admin.commandRequeued(id, now);
-  }
-
-  async commandResult(
-    deviceId: string,
-    id: string,
-    status: 'running' | 'done' | 'failed',
-    message: string | null,
-    now: number,
-  ) {
-    return this.admin.commandResult(deviceId, id, status, message, now);
-  }
-
-  async command(id: string, now: number) {
-    return this.admin.command(id, now);
   }
 
   async ping() {

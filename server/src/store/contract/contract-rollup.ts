@@ -2,7 +2,7 @@ import type { Observation } from '@lagebild/shared';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETENTION } from '../rollup.js';
 import type { Store } from '../store.js';
-import { enrollDevice, eventsOf, type OpenStore, useStore } from './harness.js';
+import { enrollDevice, eventsOf, type OpenStore, rollupAll, useStore } from './harness.js';
 import { agentEvent, DAY, GW1, HOUR, identity, MIN, probe, SEC, T0, vpn } from './observations.js';
 import { checkStats, handFleet, type Sample } from './stats-fleet.js';
 
@@ -247,10 +247,69 @@ export function rollupContract(open: OpenStore): void {
       expect((await store.deviceDetail(id, 10))?.probes.map((p) => p.ts)).toEqual([T0 - 3 * DAY + 2 * MIN]);
       expect(await store.rollup()).toEqual({ samples: 1, caughtUp: true });
       expect(await store.applyRetention(T0, DEFAULT_RETENTION)).toEqual({ ...ZERO, raw: 1 });
-      expect((await store.deviceDetail(id, 10))?.probes).toEqual([]);
+      // the newest result lives in the device row, not in the raw samples
+      expect((await store.deviceDetail(id, 10))?.probes.map((p) => p.ts)).toEqual([T0 - 3 * DAY + 2 * MIN]);
       // the rollups keep what the raw samples said
       const stats = await store.latencyStats({ from: T0 - 4 * DAY, to: T0, bucketSec: 0, groupBy: 'all' });
       expect(stats.series[0]?.points[0]).toMatchObject({ count: 3, minMs: 80, maxMs: 82 });
+    });
+
+    it('shows the newest result of each probe after all raw samples are deleted', async () => {
+      const { store } = ref;
+      const id = await enrollDevice(store, 1, 'NB-RATHAUS-0001', T0 - 5 * DAY);
+      // the notebook reported four days ago and has been away since
+      const away = T0 - 4 * DAY;
+      await store.ingestBatch(
+        id,
+        [
+          probe(1, away, 'standesamt', 84.2),
+          probe(2, away + MIN, 'bauportal', 10_000, { ok: false, errorClass: 'timeout' }),
+          probe(3, away + 2 * MIN, 'fileserver', 4.2),
+          probe(4, away + 3 * MIN, 'standesamt', 5000, { ok: false, errorClass: 'http-status', status: 503 }),
+        ],
+        away + 4 * MIN,
+      );
+      const before = (await store.deviceDetail(id, 10))?.probes;
+      expect(before?.map((p) => [p.probeId, p.ts, p.ok, p.status])).toEqual([
+        ['bauportal', away + MIN, false, null],
+        ['fileserver', away + 2 * MIN, true, null],
+        ['standesamt', away + 3 * MIN, false, 503],
+      ]);
+      expect(await rollupAll(store)).toBe(4);
+      expect(await store.applyRetention(T0, DEFAULT_RETENTION)).toEqual({ ...ZERO, raw: 4 });
+      expect(await store.applyRetention(T0, DEFAULT_RETENTION)).toEqual(ZERO);
+      // every raw sample is gone; the detail still shows each probe's newest result, field for field
+      expect((await store.deviceDetail(id, 10))?.probes).toEqual(before);
+    });
+
+    it('keeps the newest probe result when a late sample or a resent batch arrives after it', async () => {
+      const { store } = ref;
+      const id = await enrollDevice(store, 1, 'NB-RATHAUS-0001', T0 - 5 * DAY);
+      const away = T0 - 4 * DAY;
+      const first = [
+        probe(1, away, 'standesamt', 84.2),
+        probe(2, away + MIN, 'bauportal', 10_000, { ok: false, errorClass: 'timeout' }),
+      ];
+      await store.ingestBatch(id, first, away + 2 * MIN);
+      await store.ingestBatch(
+        id,
+        [
+          // spooled while offline: measured before the Standesamt result already stored
+          probe(3, away - HOUR, 'standesamt', 61.5),
+          // measured at the same time as the stored Bauportal result, but sent after it
+          probe(4, away + MIN, 'bauportal', 120.4),
+        ],
+        away + 3 * MIN,
+      );
+      // the first batch again (its ack was lost): already stored, it changes nothing
+      expect(await store.ingestBatch(id, first, away + 4 * MIN)).toMatchObject({ ackSeq: 4, stored: 0 });
+      expect(await rollupAll(store)).toBe(4);
+      expect(await store.applyRetention(T0, DEFAULT_RETENTION)).toEqual({ ...ZERO, raw: 4 });
+      const probes = (await store.deviceDetail(id, 10))?.probes;
+      expect(probes?.map((p) => [p.probeId, p.ts, p.ok, p.phases.totalMs])).toEqual([
+        ['bauportal', away + MIN, true, 120.4],
+        ['standesamt', away, true, 84.2],
+      ]);
     });
 
     it('applies the periods it is given', async () => {

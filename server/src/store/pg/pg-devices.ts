@@ -1,30 +1,16 @@
-import type { Intervals, ProbeConfig } from '@lagebild/shared';
 import type pg from 'pg';
-import type { DeviceAuth, EnrollInput, EnrollResult, OnlineInput, StoredProbeConfig } from '../store.js';
+import type { DeviceParts } from '../composed-store.js';
+import { type AuthRow, type ConfigRow, toConfig, toDeviceAuth } from '../device-rows.js';
 import { inTransaction } from './pg-db.js';
-
-interface ConfigRow {
-  version: number;
-  probes_json: string;
-  intervals_json: string;
-  created_at: number;
-}
 
 const INSERT_EVENT =
   'INSERT INTO events (device_id, ts, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)';
 
-const toConfig = (r: ConfigRow): StoredProbeConfig => ({
-  version: r.version,
-  probes: JSON.parse(r.probes_json) as ProbeConfig[],
-  intervals: JSON.parse(r.intervals_json) as Intervals,
-  updatedAt: r.created_at,
-});
-
 /** Device lifecycle (enrollment, connection state) and the versioned probe config. */
-export function createDeviceOps(pool: pg.Pool) {
+export function createDeviceOps(pool: pg.Pool): DeviceParts {
   return {
     /** Two nodes enrolling the same notebook at once both end up with its one device row. */
-    enrollDevice: (input: EnrollInput): Promise<EnrollResult> =>
+    enrollDevice: (input) =>
       inTransaction(pool, async (c) => {
         const inserted = await c.query(
           `INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname) VALUES ($1, $2, $3, $4, $5)
@@ -44,16 +30,15 @@ export function createDeviceOps(pool: pg.Pool) {
         return { deviceId: id, created: false };
       }),
 
-    async deviceAuth(deviceId: string): Promise<DeviceAuth | null> {
-      const { rows } = await pool.query<{ id: string; token_hash: string; last_seq: number }>(
+    async deviceAuth(deviceId) {
+      const { rows } = await pool.query<AuthRow>(
         'SELECT id, token_hash, last_seq FROM devices WHERE id = $1',
         [deviceId],
       );
-      const r = rows[0];
-      return r ? { deviceId: r.id, tokenHash: r.token_hash, lastSeq: r.last_seq } : null;
+      return rows[0] ? toDeviceAuth(rows[0]) : null;
     },
 
-    async markOnline(deviceId: string, input: OnlineInput): Promise<void> {
+    async markOnline(deviceId, input) {
       // one statement, one transaction; the event's foreign key refuses an unknown device as SQLite's does
       await pool.query(
         `WITH u AS (UPDATE devices SET online = true, last_seen = $2, capabilities_json = $3, agent_version = $4
@@ -64,7 +49,7 @@ export function createDeviceOps(pool: pg.Pool) {
       );
     },
 
-    async markOffline(deviceId: string, now: number, detail?: string): Promise<void> {
+    async markOffline(deviceId, now, detail) {
       await pool.query(
         `WITH u AS (UPDATE devices SET online = false, last_seen = $2 WHERE id = $1 AND online RETURNING id)
          INSERT INTO events (device_id, ts, kind, from_state, to_state, detail)
@@ -73,7 +58,7 @@ export function createDeviceOps(pool: pg.Pool) {
       );
     },
 
-    async markAllOffline(now: number, detail: string): Promise<number> {
+    async markAllOffline(now, detail) {
       const r = await pool.query(
         `WITH u AS (UPDATE devices SET online = false WHERE online RETURNING id)
          INSERT INTO events (device_id, ts, kind, from_state, to_state, detail)
@@ -83,14 +68,14 @@ export function createDeviceOps(pool: pg.Pool) {
       return r.rowCount ?? 0;
     },
 
-    async probeConfig(): Promise<StoredProbeConfig | null> {
+    async probeConfig() {
       const { rows } = await pool.query<ConfigRow>(
         'SELECT version, probes_json, intervals_json, created_at FROM probe_config ORDER BY version DESC LIMIT 1',
       );
       return rows[0] ? toConfig(rows[0]) : null;
     },
 
-    saveProbeConfig: (probes: ProbeConfig[], intervals: Intervals, now: number): Promise<StoredProbeConfig> =>
+    saveProbeConfig: (probes, intervals, now) =>
       inTransaction(pool, async (c) => {
         // versions are max + 1: two nodes saving at once must not both pick the same one
         await c.query('LOCK TABLE probe_config IN SHARE ROW EXCLUSIVE MODE');

@@ -83,7 +83,10 @@ export const PG_MIGRATIONS: Migration[] = [
         health_ts             bigint,
         revoked_at            bigint,
         site                  text,
-        org_unit              text
+        org_unit              text,
+        -- the newest result of each probe (LatestProbe[] JSON), kept by ingest: raw samples go after
+        -- two days, the device detail still shows what a notebook measured last
+        probes_json           text
       );
       -- the device list's order: ASCII case folded, byte order, like SQLite's NOCASE
       CREATE INDEX devices_hostname ON devices (lower(hostname COLLATE "C"), id COLLATE "C");

@@ -1,5 +1,7 @@
-// Select lists that give PostgreSQL rows the exact shape SQLite returns (sqlite-rows.ts DeviceRow and
-// SampleRow: flags as 1/0, bigints as numbers through the pool's int8 parser), so both engines share
+import { summaryColumns } from '../device-rows.js';
+
+// The select lists that give PostgreSQL device rows the exact shape SQLite returns (device-rows.ts
+// DeviceRow: flags as 1/0, bigints as numbers through the pool's int8 parser), so both engines share
 // one row → API mapping.
 
 /** Every devices column, booleans as 1/0/null. */
@@ -8,11 +10,10 @@ export const DEVICE_COLUMNS = `id, hardware_id, token_hash, enrolled_at, hostnam
   vpn_interface, vpn_gateway, vpn_addresses, vpn_since, vpn_rtt, vpn_changes,
   vpn_gateway_reachable::int AS vpn_gateway_reachable, vpn_routes, key_available::int AS key_available,
   key_present::int AS key_present, keys_json, capabilities_json, health_json, health_ts, revoked_at, site,
-  org_unit, num`;
+  org_unit, num, probes_json`;
 
-/** The probe_samples columns of a SampleRow. */
-export const SAMPLE_COLUMNS = `probe_id, app, probe_kind, target, ts, ok::int AS ok, error_class, status, dns_ms,
-  connect_ms, tls_ms, ttfb_ms, total_ms`;
+/** The columns of a SummaryRow, booleans as 1/0/null. */
+export const SUMMARY_COLUMNS = summaryColumns((c) => `${c}::int AS ${c}`);
 
 /** A 1/0/null flag of a DeviceRow as the boolean column stores it. */
 export const toBool = (flag: number | null): boolean | null => (flag === null ? null : flag === 1);

@@ -1,16 +1,8 @@
-import type { AppLatency, LatencyStats } from '@lagebild/shared';
 import type pg from 'pg';
-import { rollupRange, StatsBuilder, type StatsRow } from '../rollup.js';
-import type { FleetMetrics, LatencyQuery, StatsQuery } from '../store.js';
-
-interface LatencyRow {
-  app: string;
-  t: number | null;
-  count: number;
-  errors: number;
-  sum_ms: number;
-  max_ms: number | null;
-}
+import type { StatsParts } from '../composed-store.js';
+import { rollupRange, StatsBuilder, type StatsQuery, type StatsRow } from '../rollup.js';
+import { type FleetRow, type LatencyRow, toAppLatency, toFleetMetrics } from '../stats-rows.js';
+import type { FleetMetrics } from '../store.js';
 
 const ROW = 'r.t, r.count, r.errors, r.sum_ms, r.min_ms, r.max_ms, r.hist';
 
@@ -47,9 +39,9 @@ function statsSql(resolution: 'minute' | 'hour', q: StatsQuery): { text: string;
 }
 
 /** Latency statistics, the dashboard chart and fleet aggregates, all from rollups and device rows. */
-export function createStats(pool: pg.Pool) {
+export function createStats(pool: pg.Pool): StatsParts {
   return {
-    async latencyStats(q: StatsQuery): Promise<LatencyStats> {
+    async latencyStats(q) {
       const { resolution } = rollupRange(q);
       const builder = new StatsBuilder(q);
       if (q.groupBy === 'device' && (q.groups === undefined || q.groups.length === 0))
@@ -60,7 +52,7 @@ export function createStats(pool: pg.Pool) {
     },
 
     /** The chart's buckets need neither histograms nor groups: summed in SQL from the fleet rollups. */
-    async appLatency({ from, to, bucketSec }: LatencyQuery): Promise<AppLatency> {
+    async appLatency({ from, to, bucketSec }) {
       const { resolution, fromT, toT } = rollupRange({ from, to, bucketSec });
       const { rows } = await pool.query<LatencyRow>(
         `SELECT app, (t / nullif($3::bigint, 0)) * $3::bigint AS t, sum(count) AS count, sum(errors) AS errors,
@@ -70,28 +62,12 @@ export function createStats(pool: pg.Pool) {
          GROUP BY 1, 2 ORDER BY app COLLATE "C", 2`,
         [fromT, toT, bucketSec * 1000],
       );
-      const apps: AppLatency['apps'] = [];
-      for (const r of rows) {
-        let entry = apps[apps.length - 1];
-        if (!entry || entry.app !== r.app) {
-          entry = { app: r.app, points: [] };
-          apps.push(entry);
-        }
-        const answered = r.count - r.errors;
-        entry.points.push({
-          t: r.t as number,
-          count: r.count,
-          errors: r.errors,
-          avgMs: answered > 0 ? r.sum_ms / answered : null,
-          maxMs: r.max_ms,
-        });
-      }
-      return { bucketSec, apps };
+      return toAppLatency(rows, bucketSec);
     },
 
-    async fleetMetrics(): Promise<FleetMetrics> {
+    async fleetMetrics() {
       const [fleet, vpn] = await Promise.all([
-        pool.query<{ devices: number; online: number; present: number; absent: number }>(
+        pool.query<FleetRow>(
           `SELECT count(*) AS devices, count(*) FILTER (WHERE online) AS online,
              count(*) FILTER (WHERE key_available AND key_present) AS present,
              count(*) FILTER (WHERE key_available AND NOT key_present) AS absent
@@ -103,13 +79,7 @@ export function createStats(pool: pg.Pool) {
            ORDER BY coalesce(vpn_gateway, '') COLLATE "C", coalesce(vpn_state, 'unknown') COLLATE "C"`,
         ),
       ]);
-      const f = fleet.rows[0]!;
-      return {
-        devices: f.devices,
-        online: f.online,
-        vpn: vpn.rows,
-        securityKey: { present: f.present, absent: f.absent, unknown: f.devices - f.present - f.absent },
-      };
+      return toFleetMetrics(fleet.rows[0]!, vpn.rows);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Observation } from '@lagebild/shared';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { probe as fixtureProbe } from '../../test-support/fixtures.js';
 import { freshSchema, requirePg } from '../../test-support/pg.js';
 import { DEFAULT_RETENTION } from '../rollup.js';
 import { LOCK, lockNamespace } from './pg-db.js';
@@ -15,21 +16,8 @@ const DAY = 86_400_000;
 
 const pgUp = await requirePg('PgStore');
 
-function probe(seq: number, ts: number, totalMs = 80): Observation {
-  return {
-    seq,
-    ts,
-    kind: 'probe',
-    probeId: 'standesamt',
-    app: 'Standesamt',
-    probeKind: 'http',
-    target: 'https://standesamt.stadt.example/health',
-    ok: true,
-    errorClass: null,
-    status: 200,
-    phases: { totalMs },
-  } as Observation;
-}
+const probe = (seq: number, ts: number, totalMs = 80): Observation =>
+  fixtureProbe(seq, ts, { phases: { totalMs } });
 
 async function enroll(store: PgStore, n: number, now: number): Promise<string> {
   const r = await store.enrollDevice({

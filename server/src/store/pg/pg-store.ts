@@ -1,20 +1,7 @@
-import type { Intervals, Observation, ProbeConfig } from '@lagebild/shared';
 import type pg from 'pg';
+import { ComposedStore } from '../composed-store.js';
 import type { RetentionPolicy } from '../rollup.js';
-import type {
-  DeviceQuery,
-  EnrollInput,
-  IngestResult,
-  LatencyQuery,
-  NewCommand,
-  NewEnrollSecret,
-  OnlineInput,
-  RetentionResult,
-  RollupResult,
-  StatsQuery,
-  Store,
-  StoredProbeConfig,
-} from '../store.js';
+import type { RetentionResult, RollupResult } from '../store.js';
 import { createAdminOps } from './pg-admin.js';
 import { checkSchemaName, createPool, lockNamespace } from './pg-db.js';
 import { createDeviceOps } from './pg-devices.js';
@@ -40,33 +27,30 @@ export interface PgStoreOptions {
  * samples, rollups and events, advisory locks where nodes must take turns (migrations, partition DDL,
  * the rollup job). Answers exactly as SqliteStore does.
  */
-export class PgStore implements Store {
+export class PgStore extends ComposedStore {
   readonly pool: pg.Pool;
   readonly url: string;
   readonly schema: string;
   readonly schemaVersion: number;
-  private readonly ops: ReturnType<typeof createDeviceOps>;
-  private readonly queries: ReturnType<typeof createQueries>;
-  private readonly stats: ReturnType<typeof createStats>;
-  private readonly admin: ReturnType<typeof createAdminOps>;
-  private readonly ingest: ReturnType<typeof createIngest>;
   private readonly fold: ReturnType<typeof createRollup>;
   private readonly retention: ReturnType<typeof createRetention>;
   private readonly partitions: PartitionKeeper;
   private closed = false;
 
   private constructor(pool: pg.Pool, url: string, schema: string, schemaVersion: number) {
+    const ns = lockNamespace(schema);
+    super({
+      ...createDeviceOps(pool),
+      ...createQueries(pool),
+      ...createStats(pool),
+      ...createAdminOps(pool),
+      ingestBatch: createIngest(pool, ns),
+    });
     this.pool = pool;
     this.url = url;
     this.schema = schema;
     this.schemaVersion = schemaVersion;
-    const ns = lockNamespace(schema);
     this.partitions = new PartitionKeeper(pool, schema, ns);
-    this.ops = createDeviceOps(pool);
-    this.queries = createQueries(pool);
-    this.stats = createStats(pool);
-    this.admin = createAdminOps(pool);
-    this.ingest = createIngest(pool, ns);
     this.fold = createRollup(pool, ns);
     this.retention = createRetention(pool, schema, ns, this.partitions);
   }
@@ -88,126 +72,14 @@ export class PgStore implements Store {
     }
   }
 
-  enrollDevice(input: EnrollInput) {
-    return this.ops.enrollDevice(input);
-  }
-
-  deviceAuth(deviceId: string) {
-    return this.ops.deviceAuth(deviceId);
-  }
-
-  markOnline(deviceId: string, input: OnlineInput) {
-    return this.ops.markOnline(deviceId, input);
-  }
-
-  markOffline(deviceId: string, now: number, detail?: string) {
-    return this.ops.markOffline(deviceId, now, detail);
-  }
-
-  markAllOffline(now: number, detail: string) {
-    return this.ops.markAllOffline(now, detail);
-  }
-
-  ingestBatch(deviceId: string, observations: Observation[], receivedAt: number): Promise<IngestResult> {
-    return this.ingest(deviceId, observations, receivedAt);
-  }
-
-  fleetCounts(now: number) {
-    return this.queries.fleetCounts(now);
-  }
-
-  listDevices(query: DeviceQuery) {
-    return this.queries.listDevices(query);
-  }
-
-  deviceSummaries(ids?: string[]) {
-    return this.queries.deviceSummaries(ids);
-  }
-
-  deviceDetail(deviceId: string, eventLimit: number) {
-    return this.queries.deviceDetail(deviceId, eventLimit);
-  }
-
-  appLatency(query: LatencyQuery) {
-    return this.stats.appLatency(query);
-  }
-
-  latencyStats(query: StatsQuery) {
-    return this.stats.latencyStats(query);
-  }
-
-  fleetMetrics() {
-    return this.stats.fleetMetrics();
-  }
-
   /** Also keeps the partitions of the coming days ready (checked once a day per store). */
-  async rollup(limit = 50_000): Promise<RollupResult> {
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`rollup limit must be >= 1, got ${limit}`);
+  protected async foldSamples(limit: number): Promise<RollupResult> {
     await this.partitions.ensure();
     return this.fold(limit);
   }
 
   applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
     return this.retention(now, policy);
-  }
-
-  probeConfig() {
-    return this.ops.probeConfig();
-  }
-
-  saveProbeConfig(probes: ProbeConfig[], intervals: Intervals, now: number): Promise<StoredProbeConfig> {
-    return this.ops.saveProbeConfig(probes, intervals, now);
-  }
-
-  addEnrollSecret(input: NewEnrollSecret) {
-    return this.admin.addEnrollSecret(input);
-  }
-
-  listEnrollSecrets() {
-    return this.admin.listEnrollSecrets();
-  }
-
-  revokeEnrollSecret(id: string, now: number) {
-    return this.admin.revokeEnrollSecret(id, now);
-  }
-
-  useEnrollSecret(secretHash: string, now: number) {
-    return this.admin.useEnrollSecret(secretHash, now);
-  }
-
-  revokeDevice(deviceId: string, now: number) {
-    return this.admin.revokeDevice(deviceId, now);
-  }
-
-  addCommand(input: NewCommand) {
-    return this.admin.addCommand(input);
-  }
-
-  pendingCommands(deviceId: string, now: number) {
-    return this.admin.pendingCommands(deviceId, now);
-  }
-
-  commandDelivered(id: string, now: number) {
-    return this.admin.commandDelivered(id, now);
-  }
-
-  commandRequeued(id: string, now: number) {
-    return this.admin.commandRequeued(id, now);
-  }
-
-  commandResult(
-    deviceId: string,
-    id: string,
-    status: 'running' | 'done' | 'failed',
-    message: string | null,
-    now: number,
-  ) {
-    return this.admin.commandResult(deviceId, id, status, message, now);
-  }
-
-  command(id: string, now: number) {
-    return this.admin.command(id, now);
   }
 
   async ping(): Promise<void> {
