@@ -150,6 +150,20 @@ export const StatsPoint = Type.Object({
   avgMs: Nullable(Type.Number()),
   minMs: Nullable(Type.Number()),
   maxMs: Nullable(Type.Number()),
+  /** failed runs by error class (groups only, not per device) */
+  errorClasses: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+  /**
+   * mean phase milestones of answered runs, each from the start of the run (groups only): name
+   * resolved, connected, TLS done, first byte; null when no run measured that phase
+   */
+  phases: Type.Optional(
+    Type.Object({
+      dnsMs: Nullable(Type.Number()),
+      connectMs: Nullable(Type.Number()),
+      tlsMs: Nullable(Type.Number()),
+      ttfbMs: Nullable(Type.Number()),
+    }),
+  ),
 });
 
 /** One Fachverfahren in one group over time. */

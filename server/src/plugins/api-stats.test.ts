@@ -39,8 +39,11 @@ describe('GET /api/v1/apps/stats', () => {
     await app.store.ingestBatch(
       'dev_a',
       [
-        probe(10, T0 - 30 * MIN, ms(100)),
-        probe(11, T0 - 20 * MIN, ms(200)),
+        probe(10, T0 - 30 * MIN, {
+          phases: { dnsMs: 4, connectMs: 12, tlsMs: 30, ttfbMs: 80, totalMs: 100 },
+        }),
+        // plain HTTP: no TLS phase
+        probe(11, T0 - 20 * MIN, { phases: { dnsMs: 6, connectMs: 16, ttfbMs: 150, totalMs: 200 } }),
         probe(12, T0 - 10 * MIN, { ok: false, errorClass: 'timeout', ...ms(5000) }),
         probe(13, T0 - 90 * MIN, ms(999)),
       ],
@@ -48,7 +51,12 @@ describe('GET /api/v1/apps/stats', () => {
     );
     await app.store.ingestBatch(
       'dev_b',
-      [probe(10, T0 - 30 * MIN, ms(400)), probe(11, T0 - 5 * MIN, ms(300))],
+      [
+        probe(10, T0 - 30 * MIN, { phases: { connectMs: 20, totalMs: 400 } }),
+        probe(11, T0 - 5 * MIN, ms(300)),
+        probe(12, T0 - 4 * MIN, { ok: false, errorClass: 'http-status', status: 503, ...ms(40) }),
+        probe(13, T0 - 3 * MIN, { ok: false, errorClass: 'timeout', ...ms(5000) }),
+      ],
       T0,
     );
     await app.store.ingestBatch(
@@ -90,7 +98,7 @@ describe('GET /api/v1/apps/stats', () => {
     });
     expect(brief(s)).toEqual([
       { app: 'GIS', group: '', points: [[T0 - 60 * MIN, 1, 0, 50, 50, 50]] },
-      { app: 'Standesamt', group: '', points: [[T0 - 60 * MIN, 5, 1, 250, 100, 400]] },
+      { app: 'Standesamt', group: '', points: [[T0 - 60 * MIN, 7, 3, 250, 100, 400]] },
     ]);
     const p = s.series[1]!.points[0]!;
     // sorted answered times 100, 200, 300, 400: p50 is the second, p95 and p99 the fourth (within 2 %)
@@ -102,7 +110,7 @@ describe('GET /api/v1/apps/stats', () => {
   it('groups by gateway, filters applications and includes devices without a gateway under ""', async () => {
     expect(brief(await ok('?groupBy=gateway&app=Standesamt'))).toEqual([
       { app: 'Standesamt', group: 'gw-1', points: [[T0 - 60 * MIN, 3, 1, 150, 100, 200]] },
-      { app: 'Standesamt', group: 'gw-2', points: [[T0 - 60 * MIN, 2, 0, 350, 300, 400]] },
+      { app: 'Standesamt', group: 'gw-2', points: [[T0 - 60 * MIN, 4, 2, 350, 300, 400]] },
     ]);
     expect((await ok('?app=')).series).toHaveLength(2);
     expect(
@@ -132,7 +140,7 @@ describe('GET /api/v1/apps/stats', () => {
         group: 'dev_b',
         points: [
           [bucket(T0 - 30 * MIN), 1, 0, 400, 400, 400],
-          [bucket(T0 - 5 * MIN), 1, 0, 300, 300, 300],
+          [bucket(T0 - 5 * MIN), 3, 2, 300, 300, 300],
         ],
       },
     ]);
@@ -152,6 +160,34 @@ describe('GET /api/v1/apps/stats', () => {
         ],
       },
     ]);
+  });
+
+  it('serialises failed runs per error class and mean phases of group points, not of device points', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/apps/stats?groupBy=gateway&app=Standesamt' });
+    expect(res.statusCode).toBe(200);
+    // straight from the serialised answer: the response schema must not drop the optional fields
+    const raw = JSON.parse(res.body) as LatencyStats;
+    expect(raw.series.map((x) => [x.group, x.points[0]?.errorClasses, x.points[0]?.phases])).toEqual([
+      [
+        'gw-1',
+        { timeout: 1 },
+        // answered runs only; TLS from the one HTTPS run
+        { dnsMs: 5, connectMs: 14, tlsMs: 30, ttfbMs: 115 },
+      ],
+      ['gw-2', { 'http-status': 1, timeout: 1 }, { dnsMs: null, connectMs: 20, tlsMs: null, ttfbMs: null }],
+    ]);
+    expect(res.body).toContain('"errorClasses":{"timeout":1}');
+    expect(res.body).toContain('"phases":{"dnsMs":null,"connectMs":20,"tlsMs":null,"ttfbMs":null}');
+    // a group whose runs all answered: no classes, an empty object
+    const gis = await ok('?groupBy=site&app=GIS');
+    expect(gis.series[0]?.points[0]).toMatchObject({ count: 1, errorClasses: {} });
+    const devices = await app.inject({
+      method: 'GET',
+      url: '/api/v1/apps/stats?groupBy=device&group=dev_a,dev_b',
+    });
+    expect(devices.statusCode).toBe(200);
+    expect(devices.body).not.toContain('errorClasses');
+    expect(devices.body).not.toContain('phases');
   });
 
   it('refuses contradictory or oversized queries with LB_ERR_REQUEST_INVALID', async () => {

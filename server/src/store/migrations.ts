@@ -221,7 +221,10 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (device_num, app, t)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX rollup_device_hour_t ON rollup_device_hour (t);
-      -- kind: 'all' (grp ''), 'gateway', 'site', 'orgUnit'; grp '' = the device has none
+      -- kind: 'all' (grp ''), 'gateway', 'site', 'orgUnit'; grp '' = the device has none. Group rows
+      -- also keep the failed runs per error class (a JSON object, null when none failed) and, per phase
+      -- milestone (DNS, connect, TLS, first byte), the sum and number of answered runs that measured
+      -- it; the defaults let bulk loaders that know only the latency columns still insert rows
       CREATE TABLE rollup_group_minute (
         kind   TEXT NOT NULL,
         app    TEXT NOT NULL,
@@ -233,6 +236,15 @@ export const MIGRATIONS: Migration[] = [
         min_ms REAL,
         max_ms REAL,
         hist   BLOB NOT NULL,
+        error_classes TEXT,
+        dns_sum       REAL NOT NULL DEFAULT 0,
+        dns_n         INTEGER NOT NULL DEFAULT 0,
+        connect_sum   REAL NOT NULL DEFAULT 0,
+        connect_n     INTEGER NOT NULL DEFAULT 0,
+        tls_sum       REAL NOT NULL DEFAULT 0,
+        tls_n         INTEGER NOT NULL DEFAULT 0,
+        ttfb_sum      REAL NOT NULL DEFAULT 0,
+        ttfb_n        INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (kind, app, grp, t)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX rollup_group_minute_t ON rollup_group_minute (t);
@@ -247,6 +259,15 @@ export const MIGRATIONS: Migration[] = [
         min_ms REAL,
         max_ms REAL,
         hist   BLOB NOT NULL,
+        error_classes TEXT,
+        dns_sum       REAL NOT NULL DEFAULT 0,
+        dns_n         INTEGER NOT NULL DEFAULT 0,
+        connect_sum   REAL NOT NULL DEFAULT 0,
+        connect_n     INTEGER NOT NULL DEFAULT 0,
+        tls_sum       REAL NOT NULL DEFAULT 0,
+        tls_n         INTEGER NOT NULL DEFAULT 0,
+        ttfb_sum      REAL NOT NULL DEFAULT 0,
+        ttfb_n        INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (kind, app, grp, t)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX rollup_group_hour_t ON rollup_group_hour (t);

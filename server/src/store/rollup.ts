@@ -37,6 +37,24 @@ export interface FoldSample {
   gateway: string;
   site: string;
   orgUnit: string;
+  /** why a failed run failed */
+  errorClass: string | null;
+  /** phase milestones of the run (ms from its start), null when not measured */
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  ttfbMs: number | null;
+}
+
+/**
+ * What group rollups keep beyond the latency: failed runs per error class, and per phase (DNS,
+ * connect, TLS, first byte) the sum and number of answered runs that measured it, for the mean phase
+ * breakdown of a Fachverfahren.
+ */
+export interface GroupDetail {
+  errorClasses: Map<string, number>;
+  phaseSum: [number, number, number, number];
+  phaseN: [number, number, number, number];
 }
 
 /** Count, errors and the answered runs' sum, min, max and histogram of one key and time bucket. */
@@ -60,6 +78,7 @@ export interface GroupCell extends RollupCell {
   grp: string;
   app: string;
   t: number;
+  detail: GroupDetail;
 }
 
 /** The cells one batch of samples adds to the four rollup tables. */
@@ -78,6 +97,38 @@ export interface RollupRowValues {
   min_ms: number | null;
   max_ms: number | null;
   hist: Uint8Array;
+}
+
+/** A group rollup row: the latency columns plus error classes (JSON object or null) and phase sums. */
+export interface GroupRowValues extends RollupRowValues {
+  error_classes: string | null;
+  dns_sum: number;
+  dns_n: number;
+  connect_sum: number;
+  connect_n: number;
+  tls_sum: number;
+  tls_n: number;
+  ttfb_sum: number;
+  ttfb_n: number;
+}
+
+function emptyDetail(): GroupDetail {
+  return { errorClasses: new Map(), phaseSum: [0, 0, 0, 0], phaseN: [0, 0, 0, 0] };
+}
+
+function addDetail(d: GroupDetail, s: FoldSample): void {
+  if (!s.ok) {
+    const c = s.errorClass ?? 'other';
+    d.errorClasses.set(c, (d.errorClasses.get(c) ?? 0) + 1);
+    return;
+  }
+  const phases = [s.dnsMs, s.connectMs, s.tlsMs, s.ttfbMs];
+  for (let i = 0; i < 4; i++) {
+    const v = phases[i];
+    if (v === null || v === undefined) continue;
+    d.phaseSum[i] = (d.phaseSum[i] ?? 0) + v;
+    d.phaseN[i] = (d.phaseN[i] ?? 0) + 1;
+  }
 }
 
 function emptyCell(): RollupCell {
@@ -140,6 +191,7 @@ function groupCell(
       minMs: null,
       maxMs: null,
       hist: new Histogram(),
+      detail: emptyDetail(),
     };
     map.set(key, cell);
   }
@@ -160,14 +212,19 @@ export function foldSamples(samples: Iterable<FoldSample>): Folded {
     const th = floorTo(s.ts, HOUR_MS);
     addRun(deviceCell(deviceMinute, s.deviceNum, s.app, tm), s.ok, ms, bucket);
     addRun(deviceCell(deviceHour, s.deviceNum, s.app, th), s.ok, ms, bucket);
-    addRun(groupCell(groupMinute, 'all', '', s.app, tm), s.ok, ms, bucket);
-    addRun(groupCell(groupHour, 'all', '', s.app, th), s.ok, ms, bucket);
-    addRun(groupCell(groupMinute, 'gateway', s.gateway, s.app, tm), s.ok, ms, bucket);
-    addRun(groupCell(groupHour, 'gateway', s.gateway, s.app, th), s.ok, ms, bucket);
-    addRun(groupCell(groupMinute, 'site', s.site, s.app, tm), s.ok, ms, bucket);
-    addRun(groupCell(groupHour, 'site', s.site, s.app, th), s.ok, ms, bucket);
-    addRun(groupCell(groupMinute, 'orgUnit', s.orgUnit, s.app, tm), s.ok, ms, bucket);
-    addRun(groupCell(groupHour, 'orgUnit', s.orgUnit, s.app, th), s.ok, ms, bucket);
+    for (const [kind, grp] of [
+      ['all', ''],
+      ['gateway', s.gateway],
+      ['site', s.site],
+      ['orgUnit', s.orgUnit],
+    ] as const) {
+      const minute = groupCell(groupMinute, kind, grp, s.app, tm);
+      addRun(minute, s.ok, ms, bucket);
+      addDetail(minute.detail, s);
+      const hour = groupCell(groupHour, kind, grp, s.app, th);
+      addRun(hour, s.ok, ms, bucket);
+      addDetail(hour.detail, s);
+    }
   }
   return {
     deviceMinute: [...deviceMinute.values()],
@@ -198,6 +255,38 @@ export function mergeCell(existing: RollupRowValues | undefined, cell: RollupCel
     min_ms: pick(existing.min_ms, cell.minMs, Math.min),
     max_ms: pick(existing.max_ms, cell.maxMs, Math.max),
     hist: Histogram.decode(existing.hist).merge(cell.hist).encode(),
+  };
+}
+
+function classesOf(json: string | null | undefined): Map<string, number> {
+  const m = new Map<string, number>();
+  if (json) for (const [k, v] of Object.entries(JSON.parse(json) as Record<string, number>)) m.set(k, v);
+  return m;
+}
+
+const byName = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+function classesJson(m: Map<string, number>): string | null {
+  return m.size === 0 ? null : JSON.stringify(Object.fromEntries([...m].sort(byName)));
+}
+
+/** Like `mergeCell`, for group rollups: error classes and phase sums are added too. */
+export function mergeGroupCell(existing: GroupRowValues | undefined, cell: GroupCell): GroupRowValues {
+  const base = mergeCell(existing, cell);
+  const d = cell.detail;
+  const classes = classesOf(existing?.error_classes);
+  for (const [k, v] of d.errorClasses) classes.set(k, (classes.get(k) ?? 0) + v);
+  return {
+    ...base,
+    error_classes: classesJson(classes),
+    dns_sum: (existing?.dns_sum ?? 0) + d.phaseSum[0],
+    dns_n: (existing?.dns_n ?? 0) + d.phaseN[0],
+    connect_sum: (existing?.connect_sum ?? 0) + d.phaseSum[1],
+    connect_n: (existing?.connect_n ?? 0) + d.phaseN[1],
+    tls_sum: (existing?.tls_sum ?? 0) + d.phaseSum[2],
+    tls_n: (existing?.tls_n ?? 0) + d.phaseN[2],
+    ttfb_sum: (existing?.ttfb_sum ?? 0) + d.phaseSum[3],
+    ttfb_n: (existing?.ttfb_n ?? 0) + d.phaseN[3],
   };
 }
 
@@ -237,8 +326,11 @@ export function rollupRange(q: Pick<StatsQuery, 'from' | 'to' | 'bucketSec'>): {
   return { resolution, fromT: floorTo(q.from, width), toT: q.to };
 }
 
-/** A rollup row as a statistics query reads it; group is the group value or device id. */
-export interface StatsRow {
+/**
+ * A rollup row as a statistics query reads it; group is the group value or device id. Rows of group
+ * rollups also carry error classes and phase sums (device rollups do not keep them).
+ */
+export interface StatsRow extends Partial<Omit<GroupRowValues, keyof RollupRowValues>> {
   app: string;
   group: string;
   t: number;
@@ -250,11 +342,13 @@ export interface StatsRow {
   hist: Uint8Array;
 }
 
+type StatsCell = RollupCell & { detail: GroupDetail | null };
+
 /** Sums rollup rows into per-(app, group) series of time buckets with percentiles. */
 export class StatsBuilder {
   private readonly series = new Map<
     string,
-    { app: string; group: string; buckets: Map<number, RollupCell> }
+    { app: string; group: string; buckets: Map<number, StatsCell> }
   >();
   private readonly bucketMs: number;
 
@@ -272,9 +366,10 @@ export class StatsBuilder {
     const t = this.bucketMs > 0 ? floorTo(row.t, this.bucketMs) : this.q.from;
     let cell = s.buckets.get(t);
     if (!cell) {
-      cell = emptyCell();
+      cell = { ...emptyCell(), detail: row.dns_n === undefined ? null : emptyDetail() };
       s.buckets.set(t, cell);
     }
+    if (cell.detail) addRowDetail(cell.detail, row);
     cell.count += row.count;
     cell.errors += row.errors;
     cell.sumMs += row.sum_ms;
@@ -302,9 +397,19 @@ export class StatsBuilder {
   }
 }
 
-function toPoint(t: number, c: RollupCell): StatsPoint {
+function addRowDetail(d: GroupDetail, row: StatsRow): void {
+  for (const [k, v] of classesOf(row.error_classes)) d.errorClasses.set(k, (d.errorClasses.get(k) ?? 0) + v);
+  const sums = [row.dns_sum, row.connect_sum, row.tls_sum, row.ttfb_sum];
+  const ns = [row.dns_n, row.connect_n, row.tls_n, row.ttfb_n];
+  for (let i = 0; i < 4; i++) {
+    d.phaseSum[i] = (d.phaseSum[i] ?? 0) + (sums[i] ?? 0);
+    d.phaseN[i] = (d.phaseN[i] ?? 0) + (ns[i] ?? 0);
+  }
+}
+
+function toPoint(t: number, c: StatsCell): StatsPoint {
   const answered = c.count - c.errors;
-  return {
+  const point: StatsPoint = {
     t,
     count: c.count,
     errors: c.errors,
@@ -315,4 +420,11 @@ function toPoint(t: number, c: RollupCell): StatsPoint {
     minMs: c.minMs,
     maxMs: c.maxMs,
   };
+  if (c.detail) {
+    const d = c.detail;
+    const mean = (i: number) => ((d.phaseN[i] ?? 0) > 0 ? (d.phaseSum[i] ?? 0) / (d.phaseN[i] ?? 1) : null);
+    point.errorClasses = Object.fromEntries([...d.errorClasses].sort(byName));
+    point.phases = { dnsMs: mean(0), connectMs: mean(1), tlsMs: mean(2), ttfbMs: mean(3) };
+  }
+  return point;
 }

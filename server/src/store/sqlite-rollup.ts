@@ -4,7 +4,9 @@ import {
   type FoldSample,
   foldSamples,
   type GroupCell,
+  type GroupRowValues,
   mergeCell,
+  mergeGroupCell,
   type RetentionPolicy,
   type RollupRowValues,
 } from './rollup.js';
@@ -17,6 +19,11 @@ interface SampleForFold {
   ts: number;
   ok: number;
   total_ms: number;
+  error_class: string | null;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  ttfb_ms: number | null;
   gateway: string | null;
   site: string | null;
   org_unit: string | null;
@@ -30,6 +37,20 @@ const GROUP_TABLES = ['rollup_group_minute', 'rollup_group_hour'] as const;
 const VALUES = 'count, errors, sum_ms, min_ms, max_ms, hist';
 const SET_VALUES = `count = excluded.count, errors = excluded.errors, sum_ms = excluded.sum_ms,
   min_ms = excluded.min_ms, max_ms = excluded.max_ms, hist = excluded.hist`;
+/** What group rows keep beyond the latency: failed runs per error class, phase sums and counts. */
+const DETAIL = [
+  'error_classes',
+  'dns_sum',
+  'dns_n',
+  'connect_sum',
+  'connect_n',
+  'tls_sum',
+  'tls_n',
+  'ttfb_sum',
+  'ttfb_n',
+];
+const GROUP_VALUES = `${VALUES}, ${DETAIL.join(', ')}`;
+const GROUP_SET_VALUES = `${SET_VALUES}, ${DETAIL.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
 export interface RollupOps {
   rollup(limit: number): RollupResult;
@@ -51,8 +72,8 @@ export function createRollupOps(db: Database): RollupOps {
     .pluck() as Statement<[], number>;
   const writeWatermark = db.prepare("UPDATE job_state SET value = ? WHERE name = 'samples_folded'");
   // the device's groups as they are now, not as they were when the sample was taken
-  const readSamples = db.prepare(`SELECT s.id, d.num, s.app, s.ts, s.ok, s.total_ms,
-      d.vpn_gateway AS gateway, d.site, d.org_unit
+  const readSamples = db.prepare(`SELECT s.id, d.num, s.app, s.ts, s.ok, s.total_ms, s.error_class,
+      s.dns_ms, s.connect_ms, s.tls_ms, s.ttfb_ms, d.vpn_gateway AS gateway, d.site, d.org_unit
     FROM probe_samples s JOIN devices d ON d.id = s.device_id
     WHERE s.id > ? ORDER BY s.id LIMIT ?`);
 
@@ -63,10 +84,11 @@ export function createRollupOps(db: Database): RollupOps {
       ON CONFLICT (device_num, app, t) DO UPDATE SET ${SET_VALUES}`),
   }));
   const groupStmts = GROUP_TABLES.map((table) => ({
-    get: db.prepare(`SELECT ${VALUES} FROM ${table} WHERE kind = ? AND app = ? AND grp = ? AND t = ?`),
-    put: db.prepare(`INSERT INTO ${table} (kind, app, grp, t, ${VALUES})
-      VALUES (@kind, @app, @grp, @t, @count, @errors, @sum_ms, @min_ms, @max_ms, @hist)
-      ON CONFLICT (kind, app, grp, t) DO UPDATE SET ${SET_VALUES}`),
+    get: db.prepare(`SELECT ${GROUP_VALUES} FROM ${table} WHERE kind = ? AND app = ? AND grp = ? AND t = ?`),
+    put: db.prepare(`INSERT INTO ${table} (kind, app, grp, t, ${GROUP_VALUES})
+      VALUES (@kind, @app, @grp, @t, @count, @errors, @sum_ms, @min_ms, @max_ms, @hist,
+        ${DETAIL.map((c) => `@${c}`).join(', ')})
+      ON CONFLICT (kind, app, grp, t) DO UPDATE SET ${GROUP_SET_VALUES}`),
   }));
 
   function upsertDevice(i: 0 | 1, cells: DeviceCell[]): void {
@@ -80,8 +102,8 @@ export function createRollupOps(db: Database): RollupOps {
   function upsertGroup(i: 0 | 1, cells: GroupCell[]): void {
     const { get, put } = groupStmts[i]!;
     for (const c of cells) {
-      const existing = get.get(c.kind, c.app, c.grp, c.t) as RollupRowValues | undefined;
-      put.run({ kind: c.kind, app: c.app, grp: c.grp, t: c.t, ...mergeCell(existing, c) });
+      const existing = get.get(c.kind, c.app, c.grp, c.t) as GroupRowValues | undefined;
+      put.run({ kind: c.kind, app: c.app, grp: c.grp, t: c.t, ...mergeGroupCell(existing, c) });
     }
   }
 
@@ -98,6 +120,11 @@ export function createRollupOps(db: Database): RollupOps {
       gateway: r.gateway ?? '',
       site: r.site ?? '',
       orgUnit: r.org_unit ?? '',
+      errorClass: r.error_class,
+      dnsMs: r.dns_ms,
+      connectMs: r.connect_ms,
+      tlsMs: r.tls_ms,
+      ttfbMs: r.ttfb_ms,
     }));
     const folded = foldSamples(samples);
     upsertDevice(0, folded.deviceMinute);

@@ -7,6 +7,9 @@ import type { FleetMetrics } from './store.js';
 type Resolution = 'minute' | 'hour';
 
 const ROW = 'r.t, r.count, r.errors, r.sum_ms, r.min_ms, r.max_ms, r.hist';
+/** Group rollups also keep error classes and phase sums (device rollups do not). */
+const GROUP_ROW = `${ROW}, r.error_classes, r.dns_sum, r.dns_n, r.connect_sum, r.connect_n, r.tls_sum,
+  r.tls_n, r.ttfb_sum, r.ttfb_n`;
 
 // Every statistics query ends in one primary-key range seek per (key, app): the CTEs below list the
 // keys first, either from the caller's lists (json_each) or by a loose index scan that hops from one
@@ -37,7 +40,7 @@ function groupKeys(table: string, given: boolean): string {
 function groupSql(res: Resolution, apps: boolean, groups: boolean): string {
   const table = `rollup_group_${res}`;
   return `WITH RECURSIVE ${groupApps(table, apps)}, ${groupKeys(table, groups)}
-    SELECT r.app, r.grp AS "group", ${ROW}
+    SELECT r.app, r.grp AS "group", ${GROUP_ROW}
     FROM keys CROSS JOIN ${table} r ON r.kind = @kind AND r.app = keys.app AND r.grp = keys.grp
       AND r.t >= @fromT AND r.t <= @toT`;
 }

@@ -4,7 +4,7 @@ import { DEFAULT_RETENTION } from '../rollup.js';
 import type { Store } from '../store.js';
 import { enrollDevice, eventsOf, type OpenStore, rollupAll, useStore } from './harness.js';
 import { agentEvent, DAY, GW1, HOUR, identity, MIN, probe, SEC, T0, vpn } from './observations.js';
-import { checkStats, handFleet, type Sample } from './stats-fleet.js';
+import { checkStats, handFleet, type Sample, sampleOf } from './stats-fleet.js';
 
 /** Ingests probe results of one device (Standesamt unless failed) and returns them as samples. */
 async function ingestProbes(
@@ -18,7 +18,7 @@ async function ingestProbes(
     probe(firstSeq + i, r.ts, 'standesamt', r.ms, r.ok === false ? { ok: false, errorClass: 'timeout' } : {}),
   );
   await store.ingestBatch(id, observations, receivedAt);
-  return runs.map((r) => ({ deviceId: id, app: 'Standesamt', ts: r.ts, ok: r.ok !== false, totalMs: r.ms }));
+  return observations.map((o) => sampleOf(id, o));
 }
 
 const ZERO = { raw: 0, minute: 0, hour: 0, events: 0 };
@@ -125,6 +125,8 @@ export function rollupContract(open: OpenStore): void {
               avgMs: null,
               minMs: null,
               maxMs: null,
+              errorClasses: { timeout: 2 },
+              phases: { dnsMs: null, connectMs: null, tlsMs: null, ttfbMs: null },
             },
           ],
         },

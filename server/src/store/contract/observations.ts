@@ -123,7 +123,10 @@ export function agentEvent(
   return { seq, ts, kind: 'agent', event, ...o };
 }
 
-/** The Fachverfahren the probes measure: a web application and a file server reached over TCP. */
+/**
+ * The Fachverfahren the probes measure: web applications, a file server reached over TCP and the
+ * directory service's name resolution.
+ */
 export const PROBES = {
   standesamt: {
     probeId: 'standesamt',
@@ -143,6 +146,12 @@ export const PROBES = {
     probeKind: 'tcp' as ProbeKind,
     target: 'fs01.stadt.internal:445',
   },
+  directory: {
+    probeId: 'directory-dns',
+    app: 'Verzeichnisdienst',
+    probeKind: 'dns' as ProbeKind,
+    target: 'ldap.stadt.internal',
+  },
 } as const;
 
 export type ProbeName = keyof typeof PROBES;
@@ -159,6 +168,7 @@ const tenth = (v: number) => Math.round(v * 10) / 10;
 /** Cumulative phase milestones as curl reports them (dns ≤ connect ≤ tls ≤ ttfb ≤ total). */
 export function phasesFor(kind: ProbeKind, totalMs: number): ProbePhases {
   if (kind === 'tcp') return { connectMs: totalMs, totalMs };
+  if (kind === 'dns') return { dnsMs: totalMs, totalMs };
   return {
     dnsMs: tenth(totalMs * 0.05),
     connectMs: tenth(totalMs * 0.15),

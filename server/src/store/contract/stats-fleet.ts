@@ -1,4 +1,4 @@
-import type { GroupKind, LatencyStats, Observation } from '@lagebild/shared';
+import type { GroupKind, LatencyStats, Observation, ProbeData } from '@lagebild/shared';
 import { expect } from 'vitest';
 import type { StatsQuery, Store } from '../store.js';
 import { enrollDevice } from './harness.js';
@@ -10,6 +10,7 @@ import {
   MIN,
   PROBES,
   type ProbeName,
+  phasesFor,
   probe,
   SEC,
   T0,
@@ -51,6 +52,10 @@ export const FLEET_FROM = T0;
 export const FLEET_TO = T0 + 3 * HOUR;
 const ROUNDS = (FLEET_TO - FLEET_FROM) / (2 * MIN);
 
+/** The phase milestones group rollups average (total time is the latency itself). */
+export const PHASES = ['dnsMs', 'connectMs', 'tlsMs', 'ttfbMs'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
 /** One raw probe result as the tests keep it for computing the exact answers. */
 export interface Sample {
   deviceId: string;
@@ -58,6 +63,29 @@ export interface Sample {
   ts: number;
   ok: boolean;
   totalMs: number;
+  errorClass: string | null;
+  /** the milestones the run measured */
+  phases: Partial<Record<PhaseName, number>>;
+}
+
+/** The sample a probe observation becomes, as the test keeps it. */
+export function sampleOf(deviceId: string, o: Observation): Sample {
+  if (o.kind !== 'probe') throw new Error(`not a probe result: ${o.kind}`);
+  const p = o as ProbeData & { ts: number };
+  const phases: Sample['phases'] = {};
+  for (const name of PHASES) {
+    const v = p.phases[name];
+    if (v !== undefined) phases[name] = v;
+  }
+  return {
+    deviceId,
+    app: p.app,
+    ts: p.ts,
+    ok: p.ok,
+    totalMs: p.phases.totalMs,
+    errorClass: p.errorClass,
+    phases,
+  };
 }
 
 /** Samples with known groups, for checking answers about data a test ingested by hand. */
@@ -126,21 +154,24 @@ export async function loadFleet(store: Store, seed = 5): Promise<LoadedFleet> {
     const observations: Observation[] = runs.map(({ ts, name }) => {
       const r = rand();
       let obs: Observation;
-      let ok = true;
-      let totalMs: number;
       if (r < 0.04) {
-        ok = false;
-        totalMs = 10_000;
-        obs = probe(seq++, ts, name, totalMs, { ok: false, errorClass: 'timeout' });
+        obs = probe(seq++, ts, name, 10_000, { ok: false, errorClass: 'timeout' });
       } else if (r < 0.06) {
-        ok = false;
-        totalMs = tenth(1 + rand() * 3);
-        obs = probe(seq++, ts, name, totalMs, { ok: false, errorClass: 'refused' });
+        obs = probe(seq++, ts, name, tenth(1 + rand() * 3), { ok: false, errorClass: 'refused' });
+      } else if (r < 0.07) {
+        // answered with a server error: every phase measured, yet no answered run
+        const totalMs = tenth(20 + rand() * 30);
+        obs = probe(seq++, ts, name, totalMs, {
+          ok: false,
+          errorClass: 'http-status',
+          status: 503,
+          phases: phasesFor(PROBES[name].probeKind, totalMs),
+        });
       } else {
-        totalMs = Math.max(1, tenth((BASE_MS[name] ?? 100) * d.slowdown * Math.exp(0.45 * gauss())));
+        const totalMs = Math.max(1, tenth((BASE_MS[name] ?? 100) * d.slowdown * Math.exp(0.45 * gauss())));
         obs = probe(seq++, ts, name, totalMs);
       }
-      samples.push({ deviceId: id, app: PROBES[name].app, ts, ok, totalMs });
+      samples.push(sampleOf(id, obs));
       return obs;
     });
     for (let i = 0; i < observations.length; i += 40) {
@@ -174,6 +205,10 @@ interface ExpectedPoint {
   count: number;
   errors: number;
   answered: number[];
+  /** failed runs per error class ('other' when a failed run gave none) */
+  classes: Record<string, number>;
+  /** the milestones of every answered run that measured them */
+  phases: Record<PhaseName, number[]>;
 }
 
 /**
@@ -205,12 +240,21 @@ export function expectedSeries(
     const t = q.bucketSec > 0 ? floor(rowT, q.bucketSec * 1000) : q.from;
     let point = entry.points.get(t);
     if (!point) {
-      point = { t, count: 0, errors: 0, answered: [] };
+      point = { t, count: 0, errors: 0, answered: [], classes: {}, phases: emptyPhases() };
       entry.points.set(t, point);
     }
     point.count++;
-    if (s.ok) point.answered.push(s.totalMs);
-    else point.errors++;
+    if (s.ok) {
+      point.answered.push(s.totalMs);
+      for (const name of PHASES) {
+        const v = s.phases[name];
+        if (v !== undefined) point.phases[name].push(v);
+      }
+    } else {
+      point.errors++;
+      const c = s.errorClass ?? 'other';
+      point.classes[c] = (point.classes[c] ?? 0) + 1;
+    }
   }
   return [...series.values()]
     .sort((a, b) => (a.app === b.app ? (a.group < b.group ? -1 : 1) : a.app < b.app ? -1 : 1))
@@ -223,12 +267,27 @@ export function expectedSeries(
     }));
 }
 
+const emptyPhases = (): Record<PhaseName, number[]> => ({ dnsMs: [], connectMs: [], tlsMs: [], ttfbMs: [] });
+
+/** The mean of each milestone over the runs that measured it; null where none did. */
+export function meanPhases(phases: Record<PhaseName, number[]>): Record<PhaseName, number | null> {
+  const mean = (v: number[]) => (v.length > 0 ? v.reduce((x, y) => x + y, 0) / v.length : null);
+  return {
+    dnsMs: mean(phases.dnsMs),
+    connectMs: mean(phases.connectMs),
+    tlsMs: mean(phases.tlsMs),
+    ttfbMs: mean(phases.ttfbMs),
+  };
+}
+
 const within2pct = (actual: number | null, exact: number | null) =>
   actual === exact || (actual !== null && exact !== null && Math.abs(actual - exact) <= 0.02 * exact + 1e-9);
 
 /**
  * Checks an engine's answer against the raw samples: series, buckets, count, errors, min and max
- * exactly; the average to floating-point precision; p50/p95/p99 within 2 % of the exact values.
+ * exactly; the average to floating-point precision; p50/p95/p99 within 2 % of the exact values. Group
+ * points (not device points, which have neither) also carry the failed runs per error class exactly
+ * and the mean phase milestones of answered runs to floating-point precision.
  * Returns the number of samples the answer covers (so a test can tell it was not vacuous).
  */
 export function checkStats(
@@ -284,6 +343,20 @@ export function checkStats(
         const want = exactQuantile(p.answered, q);
         const got = a?.[field] ?? null;
         expect(within2pct(got, want), `${field} ${where}: ${got} vs exact ${want}`).toBe(true);
+      }
+      if (q.groupBy === 'device') {
+        expect(a && 'errorClasses' in a, `device point has no error classes ${where}`).toBe(false);
+        expect(a && 'phases' in a, `device point has no phases ${where}`).toBe(false);
+      } else {
+        expect(a?.errorClasses, `error classes ${where}`).toEqual(p.classes);
+        const means = meanPhases(p.phases);
+        expect(Object.keys(a?.phases ?? {}).sort(), `phases ${where}`).toEqual([...PHASES].sort());
+        for (const name of PHASES) {
+          const want = means[name];
+          const got = a?.phases?.[name];
+          if (want === null) expect(got, `${name} ${where}`).toBeNull();
+          else expect(got, `${name} ${where}`).toBeCloseTo(want, 6);
+        }
       }
       covered += p.count;
     });

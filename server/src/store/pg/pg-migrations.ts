@@ -19,6 +19,20 @@ const ROLLUP_VALUES = `
   max_ms  double precision,
   hist    bytea NOT NULL`;
 
+// group rows also keep failed runs per error class (JSON object, null when none failed) and per phase
+// milestone the sum and number of answered runs that measured it; the defaults let bulk loaders that
+// know only the latency columns still insert rows
+const GROUP_DETAIL = `
+  error_classes text,
+  dns_sum       double precision NOT NULL DEFAULT 0,
+  dns_n         bigint NOT NULL DEFAULT 0,
+  connect_sum   double precision NOT NULL DEFAULT 0,
+  connect_n     bigint NOT NULL DEFAULT 0,
+  tls_sum       double precision NOT NULL DEFAULT 0,
+  tls_n         bigint NOT NULL DEFAULT 0,
+  ttfb_sum      double precision NOT NULL DEFAULT 0,
+  ttfb_n        bigint NOT NULL DEFAULT 0`;
+
 function rollupTables(resolution: 'minute' | 'hour'): string {
   return `
     CREATE TABLE rollup_device_${resolution} (
@@ -35,7 +49,7 @@ function rollupTables(resolution: 'minute' | 'hour'): string {
       kind    text NOT NULL,
       app     text NOT NULL,
       grp     text NOT NULL,
-      t       bigint NOT NULL,${ROLLUP_VALUES},
+      t       bigint NOT NULL,${ROLLUP_VALUES},${GROUP_DETAIL},
       PRIMARY KEY (kind, app, grp, t)
     ) PARTITION BY RANGE (t);
     CREATE INDEX rollup_group_${resolution}_t ON rollup_group_${resolution} (t);

@@ -4,7 +4,9 @@ import {
   type FoldSample,
   foldSamples,
   type GroupCell,
+  type GroupRowValues,
   mergeCell,
+  mergeGroupCell,
   type RollupCell,
   type RollupRowValues,
 } from '../rollup.js';
@@ -18,22 +20,52 @@ interface SampleForFold {
   ts: number;
   ok: boolean;
   total_ms: number;
+  error_class: string | null;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  ttfb_ms: number | null;
   gateway: string | null;
   site: string | null;
   org_unit: string | null;
 }
 
-type StoredRow = RollupRowValues & Record<string, unknown>;
+type StoredRow = Record<string, unknown>;
 
-const VALUES = 'count, errors, sum_ms, min_ms, max_ms, hist';
-const SET_VALUES = `count = excluded.count, errors = excluded.errors, sum_ms = excluded.sum_ms,
-  min_ms = excluded.min_ms, max_ms = excluded.max_ms, hist = excluded.hist`;
+interface Column {
+  column: string;
+  type: string;
+}
 
-/** How one rollup table is keyed: the key columns with their array types, and a cell's key values. */
-interface TableShape<C extends RollupCell> {
+/** The latency columns every rollup row has. */
+const LATENCY_VALUES: readonly Column[] = [
+  { column: 'count', type: 'bigint' },
+  { column: 'errors', type: 'bigint' },
+  { column: 'sum_ms', type: 'float8' },
+  { column: 'min_ms', type: 'float8' },
+  { column: 'max_ms', type: 'float8' },
+  { column: 'hist', type: 'bytea' },
+];
+/** Group rows also keep failed runs per error class and the phase sums of answered runs. */
+const GROUP_VALUES: readonly Column[] = [
+  ...LATENCY_VALUES,
+  { column: 'error_classes', type: 'text' },
+  ...['dns', 'connect', 'tls', 'ttfb'].flatMap((phase) => [
+    { column: `${phase}_sum`, type: 'float8' },
+    { column: `${phase}_n`, type: 'bigint' },
+  ]),
+];
+
+/**
+ * How one rollup table is keyed and what it stores: the key columns with their array types, a cell's
+ * key values, the value columns, and how a cell merges into the stored row.
+ */
+interface TableShape<C extends RollupCell, R extends RollupRowValues> {
   table: string;
-  keys: readonly { column: string; type: string }[];
+  keys: readonly Column[];
   keyOf(cell: C): (string | number)[];
+  values: readonly Column[];
+  merge(existing: R | undefined, cell: C): R;
 }
 
 const DEVICE_KEYS = [
@@ -48,27 +80,31 @@ const GROUP_KEYS = [
   { column: 't', type: 'bigint' },
 ] as const;
 
-const deviceShape = (table: string): TableShape<DeviceCell> => ({
+const deviceShape = (table: string): TableShape<DeviceCell, RollupRowValues> => ({
   table,
   keys: DEVICE_KEYS,
   keyOf: (c) => [c.deviceNum, c.app, c.t],
+  values: LATENCY_VALUES,
+  merge: mergeCell,
 });
-const groupShape = (table: string): TableShape<GroupCell> => ({
+const groupShape = (table: string): TableShape<GroupCell, GroupRowValues> => ({
   table,
   keys: GROUP_KEYS,
   keyOf: (c) => [c.kind, c.app, c.grp, c.t],
+  values: GROUP_VALUES,
+  merge: mergeGroupCell,
 });
 
 const keyString = (values: (string | number)[]) => values.join('\u0000');
 
 /**
  * Merges cells into one rollup table: one SELECT reads the rows already stored for their keys, the
- * merge (histograms included) happens here with mergeCell, one INSERT … ON CONFLICT writes them all.
- * The constant t range lets PostgreSQL skip the partitions the cells cannot be in.
+ * merge (histograms included) happens here with the shape's merge, one INSERT … ON CONFLICT writes
+ * them all. The constant t range lets PostgreSQL skip the partitions the cells cannot be in.
  */
-async function upsertCells<C extends RollupCell & { t: number }>(
+async function upsertCells<C extends RollupCell & { t: number }, R extends RollupRowValues>(
   c: Queryable,
-  shape: TableShape<C>,
+  shape: TableShape<C, R>,
   cells: C[],
 ): Promise<void> {
   if (cells.length === 0) return;
@@ -81,32 +117,32 @@ async function upsertCells<C extends RollupCell & { t: number }>(
     maxT = Math.max(maxT, cell.t);
   }
   const n = shape.keys.length;
+  const valueColumns = shape.values.map((v) => v.column);
   const unnestKeys = shape.keys.map((k, i) => `$${i + 1}::${k.type}[]`).join(', ');
   const { rows } = await c.query<StoredRow>(
-    `SELECT ${keyColumns.map((k) => `r.${k}`).join(', ')}, ${VALUES.split(', ')
-      .map((v) => `r.${v}`)
-      .join(', ')}
+    `SELECT ${[...keyColumns, ...valueColumns].map((k) => `r.${k}`).join(', ')}
      FROM unnest(${unnestKeys}) AS k(${keyColumns.join(', ')})
      JOIN ${shape.table} r ON ${keyColumns.map((k) => `r.${k} = k.${k}`).join(' AND ')}
      WHERE r.t >= $${n + 1} AND r.t <= $${n + 2}`,
     [...keyArrays, minT, maxT],
   );
   const stored = new Map(rows.map((r) => [keyString(keyColumns.map((k) => r[k] as string | number)), r]));
-  const merged = cells.map((cell) => mergeCell(stored.get(keyString(shape.keyOf(cell))), cell));
-  const valueTypes = ['bigint', 'bigint', 'float8', 'float8', 'float8', 'bytea'];
-  const valueArrays = [
-    merged.map((m) => m.count),
-    merged.map((m) => m.errors),
-    merged.map((m) => m.sum_ms),
-    merged.map((m) => m.min_ms),
-    merged.map((m) => m.max_ms),
-    merged.map((m) => Buffer.from(m.hist.buffer, m.hist.byteOffset, m.hist.byteLength)),
-  ];
-  const allTypes = [...shape.keys.map((k) => k.type), ...valueTypes];
+  const merged = cells.map(
+    (cell) => shape.merge(stored.get(keyString(shape.keyOf(cell))) as R | undefined, cell) as StoredRow,
+  );
+  const valueArrays = valueColumns.map((column) =>
+    column === 'hist'
+      ? merged.map((m) => {
+          const hist = m.hist as Uint8Array;
+          return Buffer.from(hist.buffer, hist.byteOffset, hist.byteLength);
+        })
+      : merged.map((m) => m[column]),
+  );
+  const allTypes = [...shape.keys, ...shape.values].map((col) => col.type);
   await c.query(
-    `INSERT INTO ${shape.table} (${keyColumns.join(', ')}, ${VALUES})
+    `INSERT INTO ${shape.table} (${[...keyColumns, ...valueColumns].join(', ')})
      SELECT * FROM unnest(${allTypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
-     ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${SET_VALUES}`,
+     ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${valueColumns.map((v) => `${v} = excluded.${v}`).join(', ')}`,
     [...keyArrays, ...valueArrays],
   );
 }
@@ -152,7 +188,8 @@ export function createRollup(pool: pg.Pool, ns: number) {
       const from = wm.rows[0]?.value ?? 0;
       // the device's groups as they are now, not as they were when the sample was taken
       const { rows } = await c.query<SampleForFold>(
-        `SELECT s.id, d.num, s.app, s.ts, s.ok, s.total_ms, d.vpn_gateway AS gateway, d.site, d.org_unit
+        `SELECT s.id, d.num, s.app, s.ts, s.ok, s.total_ms, s.error_class, s.dns_ms, s.connect_ms, s.tls_ms,
+           s.ttfb_ms, d.vpn_gateway AS gateway, d.site, d.org_unit
          FROM probe_samples s JOIN devices d ON d.id = s.device_id
          WHERE s.id > $1 AND s.id <= $2 ORDER BY s.id LIMIT $3`,
         [from, max, limit],
@@ -171,6 +208,11 @@ export function createRollup(pool: pg.Pool, ns: number) {
         gateway: r.gateway ?? '',
         site: r.site ?? '',
         orgUnit: r.org_unit ?? '',
+        errorClass: r.error_class,
+        dnsMs: r.dns_ms,
+        connectMs: r.connect_ms,
+        tlsMs: r.tls_ms,
+        ttfbMs: r.ttfb_ms,
       }));
       const folded = foldSamples(samples);
       await upsertCells(c, deviceShape('rollup_device_minute'), folded.deviceMinute);

@@ -5,6 +5,9 @@ import { type FleetRow, type LatencyRow, toAppLatency, toFleetMetrics } from '..
 import type { FleetMetrics } from '../store.js';
 
 const ROW = 'r.t, r.count, r.errors, r.sum_ms, r.min_ms, r.max_ms, r.hist';
+/** Group rollups also keep error classes and phase sums (device rollups do not). */
+const GROUP_ROW = `${ROW}, r.error_classes, r.dns_sum, r.dns_n, r.connect_sum, r.connect_n, r.tls_sum,
+  r.tls_n, r.ttfb_sum, r.ttfb_n`;
 
 /**
  * The SQL of a statistics query. Every filter is in the WHERE clause as a constant range on t, so
@@ -32,7 +35,7 @@ function statsSql(resolution: 'minute' | 'hour', q: StatsQuery): { text: string;
   const groups =
     q.groupBy === 'all' ? " AND r.grp = ''" : q.groups ? ` AND r.grp = ANY(${param(q.groups)}::text[])` : '';
   return {
-    text: `SELECT r.app, r.grp AS "group", ${ROW} FROM rollup_group_${resolution} r
+    text: `SELECT r.app, r.grp AS "group", ${GROUP_ROW} FROM rollup_group_${resolution} r
       WHERE r.kind = ${kind} AND r.t >= $1 AND r.t <= $2${apps}${groups}`,
     values,
   };
