@@ -280,6 +280,9 @@ export const MIGRATIONS: Migration[] = [
       INSERT INTO job_state (name, value) VALUES ('samples_folded', 0);
 
       CREATE INDEX events_ts ON events (ts);
+      -- the fleet counts read only these columns: scanning this narrow index instead of 100,000 wide
+      -- device rows keeps the overview fast
+      CREATE INDEX devices_fleet ON devices (online, vpn_state, key_available, key_present);
     `,
   },
 ];

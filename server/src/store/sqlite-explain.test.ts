@@ -123,6 +123,15 @@ describe('SqliteStore query plans', () => {
     }
   });
 
+  it('counts the fleet from a narrow covering index, not from the wide device rows', () => {
+    const fleetPlan = (sql: string) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail);
+    const fleet = `SELECT count(*) AS devices, sum(online) AS online, sum(vpn_state = 'up') AS up,
+      sum(key_available = 1 AND key_present = 1) AS key_present FROM devices`;
+    expect(fleetPlan(fleet)).toEqual(['SCAN devices USING COVERING INDEX devices_fleet']);
+    expect(fleetPlan('SELECT count(*) AS n FROM devices')[0]).toMatch(/USING COVERING INDEX/);
+  });
+
   it('reads new raw samples by a rowid range and their devices by id', () => {
     const p = plan(store.rollups.statements.readSamples, [0, 50_000]);
     expect(p).toEqual([

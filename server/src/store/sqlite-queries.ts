@@ -18,7 +18,9 @@ export function createQueries(db: Database): QueryParts {
     WHERE @pattern IS NULL OR hostname LIKE @pattern ESCAPE '\\' OR serial LIKE @pattern ESCAPE '\\'
     ORDER BY hostname COLLATE NOCASE, id LIMIT @limit OFFSET @offset`);
   const searchCount = db.prepare(`SELECT count(*) AS n FROM devices
-    WHERE @pattern IS NULL OR hostname LIKE @pattern ESCAPE '\\' OR serial LIKE @pattern ESCAPE '\\'`);
+    WHERE hostname LIKE @pattern ESCAPE '\\' OR serial LIKE @pattern ESCAPE '\\'`);
+  // without a condition SQLite counts the entries of the narrowest index, not the wide rows
+  const countAll = db.prepare('SELECT count(*) AS n FROM devices');
   const all = db.prepare(`SELECT ${summary} FROM devices ORDER BY hostname COLLATE NOCASE, id`);
   const oneSummary = db.prepare(`SELECT ${summary} FROM devices WHERE id = ?`);
   const one = db.prepare('SELECT * FROM devices WHERE id = ?');
@@ -31,7 +33,7 @@ export function createQueries(db: Database): QueryParts {
     listDevices({ q, limit, offset }) {
       const pattern = q ? containsPattern(q) : null;
       const rows = search.all({ pattern, limit, offset }) as SummaryRow[];
-      const { n } = searchCount.get({ pattern }) as { n: number };
+      const { n } = (pattern === null ? countAll.get() : searchCount.get({ pattern })) as { n: number };
       return { total: n, devices: rows.map(toSummary) };
     },
 
