@@ -30,6 +30,7 @@ function build() {
 function test(args) {
   const started = Date.now();
   ensureInstalled();
+  run('system packages the tests need (Debian)', 'bash', [join(root, 'scripts', 'system-packages.sh')]);
   run('lint and format check (biome)', bin('biome'), ['check', '.']);
   run('typecheck every package (tsc --noEmit)', process.execPath, [join(root, 'scripts', 'typecheck.mjs')]);
   console.log('\n▶ build');
