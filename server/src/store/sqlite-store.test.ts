@@ -85,7 +85,9 @@ describe('SqliteStore', () => {
       v3.close();
 
       const store4 = new SqliteStore(file);
-      expect(store4.schemaVersion).toBe(4);
+      expect(store4.schemaVersion).toBe(5);
+      // the fleet counts of migration 5 start from the devices already there
+      expect((await store4.fleetCounts(T0)).devices).toBe(2);
       const probes = (await store4.deviceDetail('dev_a', 1))?.probes;
       expect(probes).toEqual([
         {
@@ -356,14 +358,15 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('migrates to the schema with enrollment secrets, commands, rollups and job state', () => {
-    expect(store.schemaVersion).toBe(4);
+  it('migrates to the schema with enrollment secrets, commands, rollups, job state and fleet counts', () => {
+    expect(store.schemaVersion).toBe(5);
     const tables = store.db
       .prepare(
         `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('enroll_secrets', 'commands',
-          'rollup_device_minute', 'rollup_device_hour', 'rollup_group_minute', 'rollup_group_hour', 'job_state')`,
+          'rollup_device_minute', 'rollup_device_hour', 'rollup_group_minute', 'rollup_group_hour', 'job_state',
+          'fleet_counts')`,
       )
       .all();
-    expect(tables).toHaveLength(7);
+    expect(tables).toHaveLength(8);
   });
 });

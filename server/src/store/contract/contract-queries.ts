@@ -50,6 +50,60 @@ export function queriesContract(open: OpenStore): void {
       });
     });
 
+    it('keeps the counts exact through a random run of state changes, as a recount of the devices shows', async () => {
+      const { store } = ref;
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed % n;
+      };
+      const ids: string[] = [];
+      for (let n = 1; n <= 8; n++) ids.push(await enrollDevice(store, n));
+      const seqs = new Map(ids.map((id) => [id, 0]));
+      const states = ['up', 'degraded', 'down'] as const;
+      for (let step = 0; step < 120; step++) {
+        const id = ids[rnd(ids.length)]!;
+        const at = T0 + step * SEC;
+        const seq = seqs.get(id)! + 1;
+        seqs.set(id, seq);
+        switch (rnd(6)) {
+          case 0:
+            await store.ingestBatch(id, [vpn(seq, at, states[rnd(3)]!)], at);
+            break;
+          case 1:
+            await store.ingestBatch(id, [securityKey(seq, at, rnd(2) === 0, rnd(4) !== 0)], at);
+            break;
+          case 2:
+            await store.markOnline(id, { now: at, capabilities: [], agentVersion: '0.3.0' });
+            break;
+          case 3:
+            await store.markOffline(id, at);
+            break;
+          case 4:
+            if (rnd(4) === 0) await store.markAllOffline(at, 'server restart');
+            break;
+          default:
+            // a batch without state changes leaves every count alone
+            await store.ingestBatch(id, [health(seq, at)], at);
+        }
+        const all = await store.deviceSummaries();
+        const recount = (f: (d: (typeof all)[number]) => boolean) => all.filter(f).length;
+        expect(await store.fleetCounts(at), `after step ${step}`).toEqual({
+          devices: all.length,
+          online: recount((d) => d.online),
+          vpn: {
+            up: recount((d) => d.vpn.state === 'up'),
+            degraded: recount((d) => d.vpn.state === 'degraded'),
+            down: recount((d) => d.vpn.state === 'down'),
+            unknown: recount((d) => !['up', 'degraded', 'down'].includes(d.vpn.state)),
+          },
+          securityKeyPresent: recount((d) => d.securityKey.present === true),
+          at,
+        });
+      }
+      expect((await store.listDevices({ limit: 1, offset: 0 })).total).toBe(8);
+    });
+
     it('counts an empty fleet as zeros', async () => {
       expect(await ref.store.fleetCounts(T0)).toEqual({
         devices: 0,

@@ -193,6 +193,49 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX commands_pending ON commands (device_id, delivered_at, expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'fleet counts kept current by triggers',
+    sql: `
+      -- number of devices per combination of the states the fleet overview counts, kept exact by a
+      -- trigger in the same transaction; 16 shards (device number mod 16) so that nodes changing
+      -- different devices' states rarely wait for the same row
+      CREATE TABLE fleet_counts (
+        shard     smallint NOT NULL,
+        online    boolean NOT NULL,
+        vpn_state text NOT NULL,
+        key       boolean NOT NULL,
+        n         bigint NOT NULL,
+        PRIMARY KEY (shard, online, vpn_state, key)
+      );
+      INSERT INTO fleet_counts (shard, online, vpn_state, key, n)
+        SELECT coalesce(num, 0) % 16, online, coalesce(vpn_state, ''), coalesce(key_available AND key_present, false), count(*)
+        FROM devices GROUP BY 1, 2, 3, 4;
+      CREATE FUNCTION fleet_counts_track() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          UPDATE fleet_counts SET n = n - 1
+          WHERE shard = coalesce(OLD.num, 0) % 16 AND online = OLD.online AND vpn_state = coalesce(OLD.vpn_state, '')
+            AND key = coalesce(OLD.key_available AND OLD.key_present, false);
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          INSERT INTO fleet_counts AS f (shard, online, vpn_state, key, n)
+          VALUES (coalesce(NEW.num, 0) % 16, NEW.online, coalesce(NEW.vpn_state, ''),
+            coalesce(NEW.key_available AND NEW.key_present, false), 1)
+          ON CONFLICT (shard, online, vpn_state, key) DO UPDATE SET n = f.n + 1;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER devices_count_insert AFTER INSERT ON devices
+        FOR EACH ROW EXECUTE FUNCTION fleet_counts_track();
+      CREATE TRIGGER devices_count_delete AFTER DELETE ON devices
+        FOR EACH ROW EXECUTE FUNCTION fleet_counts_track();
+      CREATE TRIGGER devices_count_update AFTER UPDATE OF online, vpn_state, key_available, key_present ON devices
+        FOR EACH ROW WHEN (OLD.online IS DISTINCT FROM NEW.online OR OLD.vpn_state IS DISTINCT FROM NEW.vpn_state
+          OR OLD.key_available IS DISTINCT FROM NEW.key_available OR OLD.key_present IS DISTINCT FROM NEW.key_present)
+        EXECUTE FUNCTION fleet_counts_track();
+    `,
+  },
 ];
 
 /**

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probe as fixtureProbe } from '../../test-support/fixtures.js';
 import { freshSchema, requirePg } from '../../test-support/pg.js';
 import { DEFAULT_RETENTION } from '../rollup.js';
-import { LOCK, lockNamespace } from './pg-db.js';
+import { createPool, LOCK, lockNamespace } from './pg-db.js';
+import { migratePg, PG_MIGRATIONS } from './pg-migrations.js';
 import { createPartition, PARTITIONED, partitionAt, wantedPartitions } from './pg-partitions.js';
 import { PgStore } from './pg-store.js';
 
@@ -108,12 +109,42 @@ describe.skipIf(!pgUp)('PgStore', () => {
     expect(stats.series.map((s) => s.points[0]?.count)).toEqual([1]);
   });
 
+  it('starts the fleet counts from the devices already there and keeps them through deletes', async () => {
+    const pool = createPool(url(), schema.schema, 2);
+    try {
+      await migratePg(pool, schema.schema, PG_MIGRATIONS.slice(0, 1));
+      await pool.query(`INSERT INTO devices (id, hardware_id, token_hash, enrolled_at, hostname, online, vpn_state,
+          key_available, key_present)
+        VALUES ('dev_a', 'hw-a', 'ab', 1, 'NB-A', true, 'up', true, true),
+          ('dev_b', 'hw-b', 'ab', 1, 'NB-B', false, 'down', true, false), ('dev_c', 'hw-c', 'ab', 1, 'NB-C', false, null, null, null)`);
+    } finally {
+      await pool.end();
+    }
+    const store = await open(2);
+    expect(store.schemaVersion).toBe(2);
+    expect(await store.fleetCounts(1)).toEqual({
+      devices: 3,
+      online: 1,
+      vpn: { up: 1, degraded: 0, down: 1, unknown: 1 },
+      securityKeyPresent: 1,
+      at: 1,
+    });
+    await store.pool.query("DELETE FROM devices WHERE id = 'dev_a'");
+    expect(await store.fleetCounts(2)).toMatchObject({
+      devices: 2,
+      online: 0,
+      vpn: { up: 0 },
+      securityKeyPresent: 0,
+    });
+    expect((await store.listDevices({ limit: 10, offset: 0 })).total).toBe(2);
+  });
+
   it('lets several nodes start on one schema at the same time', async () => {
     const stores = await Promise.all([open(2), open(2), open(2)]);
-    expect(stores.map((s) => s.schemaVersion)).toEqual([1, 1, 1]);
-    expect(await count(stores[0]!.pool, 'SELECT count(*) AS n FROM schema_migrations')).toBe(1);
+    expect(stores.map((s) => s.schemaVersion)).toEqual([2, 2, 2]);
+    expect(await count(stores[0]!.pool, 'SELECT count(*) AS n FROM schema_migrations')).toBe(2);
     const late = await open(2);
-    expect(late.schemaVersion).toBe(1);
+    expect(late.schemaVersion).toBe(2);
     const id = await enroll(stores[1]!, 1, Date.now());
     expect(await late.deviceAuth(id)).toMatchObject({ deviceId: id, lastSeq: 0 });
   });
