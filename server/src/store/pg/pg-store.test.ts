@@ -200,6 +200,40 @@ describe.skipIf(!pgUp)('PgStore', () => {
     );
   });
 
+  it('writes a batch in one round trip while the device row is as this node left it, and locks it otherwise', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const id = await enroll(a, 1, noon(0));
+    const at = (seq: number) => noon(0) + seq * 1000;
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => probe(from + i, at(from + i)));
+    expect((await a.ingestBatch(id, batch(1, 2), Date.now())).stored).toBe(2);
+    expect(a.deviceRows.counts).toEqual({ unchanged: 0, changed: 0 });
+    expect((await a.ingestBatch(id, batch(3, 4), Date.now())).stored).toBe(2);
+    expect(a.deviceRows.counts).toEqual({ unchanged: 1, changed: 0 });
+    // the agent reconnects: the row changed, the next batch finds out and takes the locked path
+    await a.markOnline(id, { now: Date.now(), capabilities: [], agentVersion: '0.3.0' });
+    expect((await a.ingestBatch(id, batch(5, 5), Date.now())).stored).toBe(1);
+    expect(a.deviceRows.counts).toEqual({ unchanged: 1, changed: 1 });
+    // another node stores seq 6; a batch of 6…7 on this node stores only 7
+    expect((await b.ingestBatch(id, batch(6, 6), Date.now())).stored).toBe(1);
+    const overlap = await a.ingestBatch(id, batch(6, 7), Date.now());
+    expect(overlap).toMatchObject({ stored: 1, ackSeq: 7 });
+    expect(a.deviceRows.counts).toEqual({ unchanged: 1, changed: 2 });
+    // two connections of the same agent sending the same batch at once: stored once
+    const both = await Promise.all([
+      a.ingestBatch(id, batch(8, 12), Date.now()),
+      a.ingestBatch(id, batch(8, 12), Date.now()),
+    ]);
+    expect(both.map((r) => r.stored).sort()).toEqual([0, 5]);
+    expect(both.map((r) => r.ackSeq)).toEqual([12, 12]);
+    const seqs = await a.pool.query<{ seq: number; n: number }>(
+      'SELECT seq, count(*)::int AS n FROM probe_samples WHERE device_id = $1 GROUP BY seq ORDER BY seq',
+      [id],
+    );
+    expect(seqs.rows).toEqual(Array.from({ length: 12 }, (_, i) => ({ seq: i + 1, n: 1 })));
+    expect((await a.deviceAuth(id))?.lastSeq).toBe(12);
+  });
+
   it('returns at once from the rollup job while another node folds', async () => {
     const store = await open();
     const id = await enroll(store, 1, noon(0));
@@ -217,66 +251,80 @@ describe.skipIf(!pgUp)('PgStore', () => {
     }
   });
 
-  it('folds a sample whose transaction commits after a sample with a higher id was folded', async () => {
-    const store = await open();
-    const late = await enroll(store, 1, noon(-30));
-    const early = await enroll(store, 2, noon(0));
-    // a second connection stalls the next insert into the default partition: the ingest of `late`
-    // (30 days back, no partition of its own) has taken its sample id and waits before it can commit
-    const blocker = new pg.Client({
-      connectionString: schema.url,
-      options: `-c search_path=${schema.schema}`,
-    });
-    await blocker.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE probe_samples_default IN SHARE MODE');
-      let lateDone = false;
-      const lateIngest = store.ingestBatch(late, [probe(1, noon(-30), 70)], Date.now()).then((r) => {
-        lateDone = true;
-        return r;
+  it.each([
+    ['the first batch of a device (row locked and read)', false],
+    ['a batch written in one round trip (row from the cache)', true],
+  ])(
+    'folds a sample whose transaction commits after a sample with a higher id was folded: %s',
+    async (_, cached) => {
+      const store = await open();
+      const late = await enroll(store, 1, noon(-30));
+      const early = await enroll(store, 2, noon(0));
+      let seq = 1;
+      if (cached) {
+        await store.ingestBatch(late, [probe(seq++, noon(-30) - MIN, 70)], Date.now());
+        expect(await store.rollup()).toEqual({ samples: 1, caughtUp: true });
+        await store.pool.query('DELETE FROM probe_samples');
+      }
+      const unchanged = store.deviceRows.counts.unchanged;
+      // a second connection stalls the next insert into the default partition: the ingest of `late`
+      // (30 days back, no partition of its own) has taken its sample id and waits before it can commit
+      const blocker = new pg.Client({
+        connectionString: schema.url,
+        options: `-c search_path=${schema.schema}`,
       });
-      await waitFor(
-        async () => (await waiting(blocker, schema.schema, 'relation')) === 1,
-        'the ingest never reached the locked partition',
+      await blocker.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE probe_samples_default IN SHARE MODE');
+        let lateDone = false;
+        const lateIngest = store.ingestBatch(late, [probe(seq, noon(-30), 70)], Date.now()).then((r) => {
+          lateDone = true;
+          return r;
+        });
+        await waitFor(
+          async () => (await waiting(blocker, schema.schema, 'relation')) === 1,
+          'the ingest never reached the locked partition',
+        );
+        // meanwhile a sample of today (its own partition) is stored and committed with a higher id
+        await store.ingestBatch(early, [probe(1, noon(0), 90)], Date.now());
+        let rollupDone = false;
+        const rollup = store.rollup().then((r) => {
+          rollupDone = true;
+          return r;
+        });
+        // the job waits for the open ingest instead of folding past its id
+        await waitFor(
+          async () => (await waiting(blocker, schema.schema, 'advisory')) === 1,
+          'the rollup job did not wait for the open ingest transaction',
+        );
+        expect(lateDone).toBe(false);
+        expect(rollupDone).toBe(false);
+        await blocker.query('COMMIT');
+        expect((await lateIngest).stored).toBe(1);
+        expect(await rollup).toEqual({ samples: 2, caughtUp: true });
+      } finally {
+        await blocker.end();
+      }
+      expect(store.deviceRows.counts.unchanged - unchanged).toBe(cached ? 1 : 0);
+      const ids = await store.pool.query<{ device_id: string; id: number }>(
+        'SELECT device_id, id FROM probe_samples ORDER BY id',
       );
-      // meanwhile a sample of today (its own partition) is stored and committed with a higher id
-      await store.ingestBatch(early, [probe(1, noon(0), 90)], Date.now());
-      let rollupDone = false;
-      const rollup = store.rollup().then((r) => {
-        rollupDone = true;
-        return r;
+      // the scenario really happened: the sample committed last has the lower id
+      expect(ids.rows.map((r) => r.device_id)).toEqual([late, early]);
+      const all = await store.latencyStats({
+        from: noon(-31),
+        to: noon(1),
+        bucketSec: 0,
+        groupBy: 'device',
+        groups: [late, early],
       });
-      // the job waits for the open ingest instead of folding past its id
-      await waitFor(
-        async () => (await waiting(blocker, schema.schema, 'advisory')) === 1,
-        'the rollup job did not wait for the open ingest transaction',
-      );
-      expect(lateDone).toBe(false);
-      expect(rollupDone).toBe(false);
-      await blocker.query('COMMIT');
-      expect((await lateIngest).stored).toBe(1);
-      expect(await rollup).toEqual({ samples: 2, caughtUp: true });
-    } finally {
-      await blocker.end();
-    }
-    const ids = await store.pool.query<{ device_id: string; id: number }>(
-      'SELECT device_id, id FROM probe_samples ORDER BY id',
-    );
-    // the scenario really happened: the sample committed last has the lower id
-    expect(ids.rows.map((r) => r.device_id)).toEqual([late, early]);
-    const all = await store.latencyStats({
-      from: noon(-31),
-      to: noon(1),
-      bucketSec: 0,
-      groupBy: 'device',
-      groups: [late, early],
-    });
-    expect(all.series.map((s) => [s.group, s.points[0]?.count])).toEqual([
-      [late, 1],
-      [early, 1],
-    ]);
-  });
+      expect(all.series.map((s) => [s.group, s.points[0]?.count])).toEqual([
+        [late, cached ? 2 : 1],
+        [early, 1],
+      ]);
+    },
+  );
 
   it('keeps samples outside the prepared partitions in the default partition, folds them and deletes them', async () => {
     const store = await open();

@@ -5,7 +5,7 @@ import type { RetentionResult, RollupResult } from '../store.js';
 import { createAdminOps } from './pg-admin.js';
 import { checkSchemaName, createPool, lockNamespace } from './pg-db.js';
 import { createDeviceOps } from './pg-devices.js';
-import { createIngest } from './pg-ingest.js';
+import { createIngest, DeviceRowCache } from './pg-ingest.js';
 import { migratePg } from './pg-migrations.js';
 import { PartitionKeeper } from './pg-partitions.js';
 import { createQueries } from './pg-queries.js';
@@ -32,6 +32,8 @@ export class PgStore extends ComposedStore {
   readonly url: string;
   readonly schema: string;
   readonly schemaVersion: number;
+  /** the device rows this node wrote last (ingest's one-round-trip path) */
+  readonly deviceRows: DeviceRowCache;
   private readonly fold: ReturnType<typeof createRollup>;
   private readonly retention: ReturnType<typeof createRetention>;
   private readonly partitions: PartitionKeeper;
@@ -39,17 +41,19 @@ export class PgStore extends ComposedStore {
 
   private constructor(pool: pg.Pool, url: string, schema: string, schemaVersion: number) {
     const ns = lockNamespace(schema);
+    const deviceRows = new DeviceRowCache();
     super({
       ...createDeviceOps(pool),
       ...createQueries(pool),
       ...createStats(pool),
       ...createAdminOps(pool),
-      ingestBatch: createIngest(pool, ns),
+      ingestBatch: createIngest(pool, ns, deviceRows),
     });
     this.pool = pool;
     this.url = url;
     this.schema = schema;
     this.schemaVersion = schemaVersion;
+    this.deviceRows = deviceRows;
     this.partitions = new PartitionKeeper(pool, schema, ns);
     this.fold = createRollup(pool, ns);
     this.retention = createRetention(pool, schema, ns, this.partitions);
