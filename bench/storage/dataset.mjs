@@ -31,6 +31,41 @@ export const GATEWAYS = Array.from({ length: 8 }, (_, i) => `vpn-gw${i + 1}.stad
 export const SITES = Array.from({ length: 40 }, (_, i) => `Standort ${String(i + 1).padStart(2, '0')}`);
 export const ORG_UNITS = Array.from({ length: 120 }, (_, i) => `OE ${String(i + 1).padStart(3, '0')}`);
 
+/** Group rollups also keep failed runs per error class (JSON) and sums of the phase milestones. */
+const GROUP_COLUMNS = [
+  'kind',
+  'app',
+  'grp',
+  't',
+  'count',
+  'errors',
+  'sum_ms',
+  'min_ms',
+  'max_ms',
+  'hist',
+  'error_classes',
+  'dns_sum',
+  'dns_n',
+  'connect_sum',
+  'connect_n',
+  'tls_sum',
+  'tls_n',
+  'ttfb_sum',
+  'ttfb_n',
+];
+
+/** Failed runs by class: mostly timeouts, some refused connections and wrong status codes. */
+function errorClassesJson(errors, r) {
+  if (errors === 0) return null;
+  const status = Math.floor((errors * (r % 20)) / 100);
+  const connect = Math.floor((errors * (20 + (r % 10))) / 100);
+  const out = {};
+  if (connect > 0) out['connect-timeout'] = connect;
+  if (status > 0) out['http-status'] = status;
+  if (errors - connect - status > 0) out.timeout = errors - connect - status;
+  return JSON.stringify(out);
+}
+
 export const TABLE_COLUMNS = {
   devices: [
     'id',
@@ -91,8 +126,8 @@ export const TABLE_COLUMNS = {
   ],
   rollup_device_hour: ['device_num', 'app', 't', 'count', 'errors', 'sum_ms', 'min_ms', 'max_ms', 'hist'],
   rollup_device_minute: ['device_num', 'app', 't', 'count', 'errors', 'sum_ms', 'min_ms', 'max_ms', 'hist'],
-  rollup_group_hour: ['kind', 'app', 'grp', 't', 'count', 'errors', 'sum_ms', 'min_ms', 'max_ms', 'hist'],
-  rollup_group_minute: ['kind', 'app', 'grp', 't', 'count', 'errors', 'sum_ms', 'min_ms', 'max_ms', 'hist'],
+  rollup_group_hour: GROUP_COLUMNS,
+  rollup_group_minute: GROUP_COLUMNS,
 };
 
 /** 32-bit mix of small integers (murmur3 finaliser per input). */
@@ -570,7 +605,29 @@ export class Fleet {
                 const errors = Math.floor(runs * app.errorRate + (r % 1000) / 1000);
                 const c = groupCell(a, runs, errors, r >>> 10);
                 const t = t0 + m * MINUTE_MS;
-                yield [kind, app.name, grp, t, c.count, c.errors, c.sum_ms, c.min_ms, c.max_ms, c.hist];
+                const ok = c.count - c.errors;
+                // phase milestones as in the raw samples: 2 / 10 / 25 / 80 % of the total time
+                yield [
+                  kind,
+                  app.name,
+                  grp,
+                  t,
+                  c.count,
+                  c.errors,
+                  c.sum_ms,
+                  c.min_ms,
+                  c.max_ms,
+                  c.hist,
+                  errorClassesJson(c.errors, r),
+                  c.sum_ms * 0.02,
+                  ok,
+                  c.sum_ms * 0.1,
+                  ok,
+                  c.sum_ms * 0.25,
+                  ok,
+                  c.sum_ms * 0.8,
+                  ok,
+                ];
               }
             }
           }

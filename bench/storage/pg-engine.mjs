@@ -105,6 +105,12 @@ export async function buildPgHistory(mods, url, schema, fleet) {
       if (pending) await pending;
       loaded[table] = m.done();
     }
+    // triggers are off during the bulk load (replica role): count the fleet once, as migration 2 does
+    await c.query('DELETE FROM fleet_counts');
+    await c.query(`INSERT INTO fleet_counts (shard, online, vpn_state, key, n)
+      SELECT coalesce(num, 0) % 16, online, coalesce(vpn_state, ''), coalesce(key_available AND key_present, false),
+        count(*)
+      FROM devices GROUP BY 1, 2, 3, 4`);
     for (const ix of indexes) {
       const t0 = Date.now();
       // the definition of a partitioned index reads ON ONLY (parent alone); rebuild it on every partition
