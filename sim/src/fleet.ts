@@ -32,7 +32,7 @@ export interface FleetOptions {
   connectConcurrency?: number;
   /** local source addresses (e.g. 127.0.0.2…) spread over the devices, to go past one address's ports */
   localAddresses?: string[];
-  /** how long startFleet waits for every welcome (default 60 s) */
+  /** how long startFleet waits for every welcome (default 60 s, plus 20 ms per device beyond 3,000) */
   startTimeoutMs?: number;
   /** how often queued observations go out (default 100 ms) */
   flushIntervalMs?: number;
@@ -109,7 +109,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   checkOptions(options);
   const fleet = new SimFleet(options);
   try {
-    await fleet.connectAll(options.connectConcurrency ?? 50, options.startTimeoutMs ?? 60_000);
+    // big fleets take a while to enrol and connect (about 70 devices/s on a busy 2-core machine)
+    const timeoutMs = options.startTimeoutMs ?? 60_000 + Math.max(0, options.devices - 3_000) * 20;
+    await fleet.connectAll(options.connectConcurrency ?? 50, timeoutMs);
   } catch (e) {
     await fleet.stop();
     throw e;
