@@ -1,10 +1,12 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { App } from './app.js';
+import { AuthGate, canSeeFleet, guardFetch, NoFleetPage } from './auth/index.js';
 import { DEFAULT_LANG, type Lang, parseLang } from './i18n.js';
 import { connectLive, liveUrl } from './live.js';
 import { createStore, frameScheduler } from './store.js';
 import './styles.css';
+import './auth/auth.css';
 
 const LANG_KEY = 'lagebild.lang';
 // how often the latency window slides forward when no probe results arrive
@@ -27,13 +29,38 @@ function applyLang(lang: Lang): void {
   }
 }
 
-const store = createStore({ schedule: frameScheduler });
-connectLive({
-  url: liveUrl(location),
-  onMessage: (message) => store.dispatch(message),
-  onStatus: (status) => store.dispatch({ type: 'connection', status }),
+// a 401 from any API call, wherever in the app it was made, sends the user back to the login page
+const unauthenticated = new Set<() => void>();
+window.fetch = guardFetch(window.fetch.bind(window), () => {
+  for (const handler of unauthenticated) handler();
 });
-setInterval(() => store.tick(), TICK_MS);
+const subscribeUnauthenticated = (handler: () => void) => {
+  unauthenticated.add(handler);
+  return () => void unauthenticated.delete(handler);
+};
+
+/** The signed-in dashboard: one store fed by the live socket for as long as the session lasts. */
+function Dashboard({ lang, onLangChange }: { lang: Lang; onLangChange: (lang: Lang) => void }) {
+  const store = useMemo(() => createStore({ schedule: frameScheduler }), []);
+  useEffect(() => {
+    const live = connectLive({
+      url: liveUrl(location),
+      onMessage: (message) => store.dispatch(message),
+      onStatus: (status) => {
+        store.dispatch({ type: 'connection', status });
+        // a refused upgrade (401) looks like any dropped connection to a browser: ask whether the
+        // session still holds; the fetch guard handles a 401
+        if (status === 'reconnecting') fetch('/api/v1/auth/me').catch(() => {});
+      },
+    });
+    const tick = setInterval(() => store.tick(), TICK_MS);
+    return () => {
+      live.close();
+      clearInterval(tick);
+    };
+  }, [store]);
+  return <App store={store} lang={lang} onLangChange={onLangChange} />;
+}
 
 function Root() {
   const [lang, setLang] = useState(storedLang);
@@ -42,7 +69,17 @@ function Root() {
     setLang(next);
   };
   document.documentElement.lang = lang;
-  return <App store={store} lang={lang} onLangChange={change} />;
+  return (
+    <AuthGate lang={lang} onLangChange={change} subscribeUnauthenticated={subscribeUnauthenticated}>
+      {(user) =>
+        canSeeFleet(user.role) ? (
+          <Dashboard key={user.name} lang={lang} onLangChange={change} />
+        ) : (
+          <NoFleetPage user={user} lang={lang} onLangChange={change} />
+        )
+      }
+    </AuthGate>
+  );
 }
 
 render(<Root />, document.getElementById('app')!);

@@ -15,7 +15,8 @@ Options:
   --no-agent     do not start the real agent on this machine
   -h, --help     show this help
 
-Ctrl-C stops everything.`;
+Sign in to the dashboard as admin, servicedesk, viewer or datenschutz (one user per role),
+password lagebild-demo. Ctrl-C stops everything.`;
 
 function fail(message: string): never {
   console.error(`lagebild-demo: ${message}\nTry 'lagebild-demo --help'.`);
@@ -73,6 +74,9 @@ const demo = await startDemo({
 });
 
 console.log(`Lagebild dashboard: ${demo.url}`);
+console.log(
+  `  sign in as ${Object.values(demo.credentials.users).join(', ')} — password: ${demo.credentials.password}`,
+);
 console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops the demo`);
 
 let stopping = false;

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '@lagebild/server';
+import { buildApp, createUser, ROLES, type Role } from '@lagebild/server';
 import { type Fleet, startFleet } from '@lagebild/sim';
 import { type RunningFachverfahren, startFachverfahren } from './fachverfahren.js';
 
@@ -23,11 +23,22 @@ export interface DemoOptions {
   log?: (line: string) => void;
 }
 
+/** One user per role, all with the same password (a demo, not an installation). */
+export const DEMO_PASSWORD = 'lagebild-demo';
+
+export interface DemoCredentials {
+  password: string;
+  /** user name per role; the names are the roles' names */
+  users: Record<Role, string>;
+}
+
 export interface Demo {
   url: string;
   port: number;
   fleet: Fleet;
   enrollSecret: string;
+  /** the dashboard logins the demo created */
+  credentials: DemoCredentials;
   stop(): Promise<void>;
 }
 
@@ -58,6 +69,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       logger: false,
     });
     cleanups.push(() => app.close());
+    const credentials = await createDemoUsers(app.store);
+    log(`Dashboard users ${ROLES.join(', ')}: password ${credentials.password}`);
     await app.listen({ port: options.port ?? 8080, host });
     const port = (app.server.address() as AddressInfo).port;
     const url = `http://${host}:${port}/`;
@@ -79,11 +92,22 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     cleanups.push(() => fleet.stop());
     log(`Simulated fleet: ${fleet.devices.length} notebooks connected`);
 
-    return { url, port, fleet, enrollSecret, stop };
+    return { url, port, fleet, enrollSecret, credentials, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** Creates the users admin, servicedesk, viewer and datenschutz unless a previous run did. */
+async function createDemoUsers(store: Parameters<typeof createUser>[0]): Promise<DemoCredentials> {
+  const users = {} as Record<Role, string>;
+  for (const role of ROLES) {
+    users[role] = role;
+    if (await store.userByName(role)) continue;
+    await createUser(store, { name: role, role, password: DEMO_PASSWORD, now: Date.now() });
+  }
+  return { password: DEMO_PASSWORD, users };
 }
 
 function startLocalAgent(serverUrl: string, secret: string, dataDir: string): ChildProcess {

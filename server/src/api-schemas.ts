@@ -1,5 +1,6 @@
 import { CheckName, ERROR_CODES, type ErrorCode, Timestamp } from '@lagebild/shared';
 import Type, { type Static, type TSchema } from 'typebox';
+import type { Role } from './auth/roles.js';
 import type { EnrollSecretInfo, StoredCommand } from './store/store.js';
 
 /**
@@ -18,6 +19,7 @@ export const Tag = {
   admin: 'Administration',
   agent: 'Agent',
   operations: 'Operations',
+  auth: 'Authentication',
 } as const;
 
 /** Tag descriptions in the order the documentation shows them. */
@@ -39,18 +41,38 @@ export const TAGS: { name: string; description: string }[] = [
   },
   { name: Tag.agent, description: 'Called by the agent on a notebook, not by people.' },
   { name: Tag.operations, description: 'For load balancers and monitoring (Betrieb).' },
+  {
+    name: Tag.auth,
+    description:
+      'Sign-in to the dashboard: a session cookie (`lagebild_session`) that every other route under /api/v1 and the live WebSocket require.',
+  },
 ];
+
+/** Error codes of the session guard and sign-in (server only: agents never see them). */
+export const AUTH_ERROR_CODES = [
+  'LB_ERR_UNAUTHENTICATED',
+  'LB_ERR_FORBIDDEN',
+  'LB_ERR_LOGIN_FAILED',
+  'LB_ERR_ORIGIN_MISMATCH',
+] as const;
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 /** The JSON body of every error answer (`http-errors.ts`): a stable code for programs, a message for people. */
 export const ErrorBody = Type.Object(
   {
     statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status, repeated.' }),
-    code: Type.Unsafe<ErrorCode>({
+    code: Type.Unsafe<ErrorCode | AuthErrorCode>({
       type: 'string',
-      enum: [...ERROR_CODES],
+      enum: [...ERROR_CODES, ...AUTH_ERROR_CODES],
       description: 'Stable error code from the catalogue; programs branch on this, never on the message.',
     }),
     message: Type.String({ description: 'For people; the wording may change between versions.' }),
+    error: Type.Optional(
+      Type.Union([Type.Literal('unauthenticated'), Type.Literal('forbidden')], {
+        description:
+          'Only on refusals of the session guard: `unauthenticated` (401, no valid session) or `forbidden` (403, the role does not allow it, or a changing request from another origin).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -59,6 +81,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 const ERROR_DESCRIPTIONS = {
   400: 'The request is not valid (`LB_ERR_REQUEST_INVALID`); the message names the offending field.',
   401: 'Credentials are missing or not valid.',
+  403: 'Forbidden.',
   404: 'Not found (`LB_ERR_NOT_FOUND`).',
   413: 'The body is larger than the server accepts (`LB_ERR_REQUEST_INVALID`).',
   415: 'The body is not `application/json` (`LB_ERR_REQUEST_INVALID`).',
@@ -153,9 +176,30 @@ export const Health = Type.Object({
   db: OkOrError,
 });
 
+/** POST /api/v1/auth/login */
+export const LoginBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'User name (any case).' }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Who is signed in: answer of login and of GET /api/v1/auth/me. */
+export const SignedIn = Type.Object({
+  name: Type.String(),
+  role: Type.Union([
+    Type.Literal('admin'),
+    Type.Literal('servicedesk'),
+    Type.Literal('viewer'),
+    Type.Literal('datenschutz'),
+  ]),
+});
+
 // Compile-time guards: the documented shapes must stay the store's shapes, or the serializer would
 // silently drop or mangle fields.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type EnrollSecretMatchesStore = Assert<Same<Static<typeof EnrollSecret>, EnrollSecretInfo>>;
 export type CommandMatchesStore = Assert<Same<Static<typeof Command>, StoredCommand>>;
+export type SignedInRoleMatches = Assert<Same<Static<typeof SignedIn>['role'], Role>>;

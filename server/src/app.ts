@@ -8,6 +8,7 @@ import appsApi from './plugins/api-apps.js';
 import configApi from './plugins/api-config.js';
 import devicesApi from './plugins/api-devices.js';
 import statsApi from './plugins/api-stats.js';
+import auth from './plugins/auth.js';
 import cluster from './plugins/cluster.js';
 import dashboard from './plugins/dashboard.js';
 import enroll from './plugins/enroll.js';
@@ -40,6 +41,9 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     await app.register(store, { store: options.store, dbPath: resolved.dbPath, pg: resolved.pg });
     await app.register(maintenance);
     await app.register(websocket);
+    // before every route it guards, so its hooks see them all; after the websocket plugin, whose hooks
+    // close the socket of a refused upgrade
+    await app.register(auth);
     // before the agent gateway: whether other nodes run decides if a start may mark all devices offline
     await app.register(cluster);
     await app.register(liveHub);

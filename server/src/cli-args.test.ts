@@ -25,6 +25,12 @@ describe('lagebild-server arguments', () => {
     });
   });
 
+  it('marks the session cookie Secure behind a TLS proxy when told so', () => {
+    expect(serve(['--secure-cookies']).secureCookies).toBe(true);
+    expect(serve([], { LAGEBILD_SECURE_COOKIES: '1' }).secureCookies).toBe(true);
+    expect(serve([]).secureCookies).toBeUndefined();
+  });
+
   it('keeps raw samples 48 h, minute rollups 14 d, hour rollups 400 d and events 90 d unless told otherwise', () => {
     const h = 3_600_000;
     expect(DEFAULT_RETENTION).toEqual({

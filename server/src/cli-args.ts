@@ -38,6 +38,8 @@ Options:
                        (LISTEN/NOTIFY). DIR then holds only the generated enroll-secret: give
                        all nodes the same --enroll-secret. Start fails if PostgreSQL does not answer
   --pg-schema NAME     PostgreSQL schema of the tables (default public); nodes must agree on it
+  --secure-cookies     mark the dashboard's session cookie Secure although this server speaks plain
+                       HTTP: for a reverse proxy that terminates TLS (with --tls-cert it is anyway)
   --connect-rate N     new agent connections accepted per second (default ${DEFAULT_CONNECT_RATE}); more
                        are refused with LB_ERR_SERVER_BUSY and a spread-out retryAfterMs
   --connect-burst N    connections accepted at once above that rate (default ${DEFAULT_CONNECT_BURST})
@@ -57,9 +59,19 @@ Administration (on the data directory; works while the server runs):
   device revoke ID --data DIR            revoke a device's token; history is kept; it must enroll
                                          again with a valid secret
 
+Dashboard users (on the data directory or with --pg URL [--pg-schema NAME]; works while the server runs):
+  user add NAME --role ROLE [--password-stdin] --data DIR
+                                         create a user; ROLE is admin, servicedesk, viewer or
+                                         datenschutz. The password (at least 12 characters) is
+                                         read from stdin with --password-stdin, else prompted
+  user passwd NAME [--password-stdin] --data DIR
+                                         set a new password; the user's sessions end
+  user remove NAME --data DIR            remove a user; their sessions end at once
+  user list --data DIR                   list users (name, role, created)
+
 Environment (a flag wins over its variable):
   LAGEBILD_PORT, LAGEBILD_HOST, LAGEBILD_DATA, LAGEBILD_ENROLL_SECRET, LAGEBILD_LOG_LEVEL,
-  LAGEBILD_PG_URL, LAGEBILD_PG_SCHEMA,
+  LAGEBILD_PG_URL, LAGEBILD_PG_SCHEMA, LAGEBILD_SECURE_COOKIES=1,
   LAGEBILD_RETAIN_RAW, LAGEBILD_RETAIN_MINUTES, LAGEBILD_RETAIN_HOURS, LAGEBILD_RETAIN_EVENTS
 
 On start it prints one line "Lagebild server listening on http://HOST:PORT" (https with TLS).
@@ -92,6 +104,8 @@ export interface ServeArgs {
   retention: RetentionPolicy;
   /** PostgreSQL instead of SQLite in the data directory */
   pg: { url: string; schema: string | undefined } | undefined;
+  /** mark the session cookie Secure although this server speaks plain HTTP (TLS ends at a proxy) */
+  secureCookies: true | undefined;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; args: ServeArgs };
@@ -148,7 +162,10 @@ function parseRetention(values: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return policy;
 }
 
-function parsePg(values: { pg?: string; 'pg-schema'?: string }, env: NodeJS.ProcessEnv): ServeArgs['pg'] {
+export function parsePg(
+  values: { pg?: string; 'pg-schema'?: string },
+  env: NodeJS.ProcessEnv,
+): ServeArgs['pg'] {
   const url = values.pg !== undefined ? nonEmpty(values.pg, '--pg') : env.LAGEBILD_PG_URL || undefined;
   const urlSource = values.pg !== undefined ? '--pg' : 'LAGEBILD_PG_URL';
   const schema =
@@ -226,6 +243,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliCo
       connectBurst: parseCount(values['connect-burst'], '--connect-burst', DEFAULT_CONNECT_BURST),
       retention: parseRetention(values, env),
       pg: parsePg(values, env),
+      secureCookies: values['secure-cookies'] || env.LAGEBILD_SECURE_COOKIES === '1' ? true : undefined,
     },
   };
 }
@@ -250,6 +268,7 @@ function parse(argv: string[]) {
       'connect-burst': { type: 'string' },
       pg: { type: 'string' },
       'pg-schema': { type: 'string' },
+      'secure-cookies': { type: 'boolean' },
       'retain-raw': { type: 'string' },
       'retain-minutes': { type: 'string' },
       'retain-hours': { type: 'string' },

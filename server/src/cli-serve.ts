@@ -104,6 +104,7 @@ export async function serve(args: ServeArgs, io: Output): Promise<FastifyInstanc
     connectRatePerSec: args.connectRatePerSec,
     connectBurst: args.connectBurst,
     retention: args.retention,
+    secureCookies: args.secureCookies,
   });
   try {
     await app.listen({ host: args.host, port: args.port });
@@ -114,5 +115,8 @@ export async function serve(args: ServeArgs, io: Output): Promise<FastifyInstanc
   const address = app.server.address();
   const port = address && typeof address === 'object' ? address.port : args.port;
   io.out(`Lagebild server listening on ${listenUrl(Boolean(tls), args.host, port)}`);
+  // the dashboard needs a sign-in; say how to create the first user rather than leave a login page nobody passes
+  if ((await app.store.listUsers()).length === 0)
+    io.out("No dashboard users yet: create one with 'lagebild-server user add NAME --role admin'");
   return app;
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInHttp } from './test-support/auth.js';
+import { freshSchema, requirePg } from './test-support/pg.js';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(serverDir, 'bin', 'lagebild-server.js');
@@ -46,9 +48,10 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, input?: string): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -158,7 +161,19 @@ describe('lagebild-server CLI', () => {
 
     const health = await fetch(`${server.url}/healthz`);
     expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
-    const config = await (await fetch(`${server.url}/api/v1/config/probes`)).json();
+    const password = 'kdz-admin-passwort';
+    expect(
+      (
+        await run(
+          ['user', 'add', 'kdz', '--role', 'admin', '--password-stdin', '--data', data],
+          cwd,
+          {},
+          `${password}\n`,
+        )
+      ).code,
+    ).toBe(0);
+    const cookie = await signInHttp(server.url, 'kdz', password);
+    const config = await (await fetch(`${server.url}/api/v1/config/probes`, { headers: { cookie } })).json();
     expect(config).toMatchObject({ version: 1, probes: [{ id: 'gis' }] });
     const enrolled = await fetch(`${server.url}/v1/enroll`, {
       method: 'POST',
@@ -178,7 +193,8 @@ describe('lagebild-server CLI', () => {
     expect(again.stdout()).not.toContain(secret);
     expect(readFileSync(join(data, 'enroll-secret'), 'utf8').trim()).toBe(secret);
     const json = async (path: string) =>
-      (await (await fetch(`${again.url}${path}`)).json()) as Record<string, unknown>;
+      (await (await fetch(`${again.url}${path}`, { headers: { cookie } })).json()) as Record<string, unknown>;
+    // the session is in the database: it outlives the restart
     expect((await json('/api/v1/fleet')).devices).toBe(1);
     expect((await json('/api/v1/config/probes')).version).toBe(1);
     again.child.kill('SIGINT');
@@ -222,6 +238,93 @@ describe('lagebild-server CLI', () => {
     } finally {
       server.child.kill('SIGTERM');
       await exited(server.child);
+    }
+  });
+
+  it('adds, lists, changes and removes dashboard users on the data directory of a running server', async () => {
+    const data = join(cwd, 'user-data');
+    const server = await start(['--port', '0', '--data', data, '--log-level', 'warn'], cwd);
+    const user = (args: string[], input?: string) => run(['user', ...args, '--data', data], cwd, {}, input);
+    try {
+      const help = await run(['user', '--help'], cwd);
+      expect(help.code).toBe(0);
+      for (const word of [
+        'user add',
+        'user passwd',
+        'user remove',
+        'user list',
+        '--password-stdin',
+        'servicedesk',
+      ])
+        expect(help.stdout).toContain(word);
+
+      const added = await user(
+        ['add', 'Sabine', '--role', 'servicedesk', '--password-stdin'],
+        'sabine-passwort-1\n',
+      );
+      expect(added).toMatchObject({ code: 0, stdout: 'User Sabine added with role servicedesk\n' });
+      const cookie = await signInHttp(server.url, 'sabine', 'sabine-passwort-1');
+      expect((await fetch(`${server.url}/api/v1/fleet`, { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(`${server.url}/api/v1/enroll-secrets`, { headers: { cookie } })).status).toBe(403);
+
+      const taken = await user(
+        ['add', 'SABINE', '--role', 'viewer', '--password-stdin'],
+        'another-password-2',
+      );
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain('exists already');
+      const short = await user(['add', 'kurt', '--role', 'viewer', '--password-stdin'], 'kurz');
+      expect(short.code).toBe(1);
+      expect(short.stderr).toContain('at least 12 characters');
+      const badRole = await user(['add', 'kurt', '--role', 'chef', '--password-stdin'], 'kurt-passwort-1');
+      expect(badRole.code).toBe(1);
+      expect(badRole.stderr).toContain('admin, servicedesk, viewer, datenschutz');
+      const noRole = await user(['add', 'kurt', '--password-stdin'], 'kurt-passwort-1');
+      expect(noRole.code).toBe(2);
+      expect(noRole.stderr).toContain('--role');
+      // no terminal to ask on and no --password-stdin
+      const noTty = await user(['add', 'kurt', '--role', 'viewer']);
+      expect(noTty.code).toBe(2);
+      expect(noTty.stderr).toContain('--password-stdin');
+
+      const listed = await user(['list']);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/^NAME\tROLE\tCREATED\nSabine\tservicedesk\t\d{4}-/);
+      expect(listed.stdout).not.toContain('scrypt');
+
+      expect((await user(['passwd', 'sabine', '--password-stdin'], 'sabine-passwort-2\n')).code).toBe(0);
+      expect((await fetch(`${server.url}/api/v1/fleet`, { headers: { cookie } })).status).toBe(401);
+      const again = await signInHttp(server.url, 'sabine', 'sabine-passwort-2');
+      expect((await user(['passwd', 'nobody', '--password-stdin'], 'whatever-long-1')).code).toBe(1);
+
+      const removed = await user(['remove', 'Sabine']);
+      expect(removed).toMatchObject({ code: 0, stdout: 'User Sabine removed; their sessions have ended\n' });
+      expect((await fetch(`${server.url}/api/v1/fleet`, { headers: { cookie: again } })).status).toBe(401);
+      expect((await user(['remove', 'Sabine'])).code).toBe(1);
+      expect((await user(['frobnicate'])).code).toBe(2);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+  });
+
+  it('manages users in PostgreSQL with --pg', async () => {
+    if (!(await requirePg('user commands with --pg'))) return;
+    const schema = await freshSchema('lbcliuser');
+    try {
+      const pg = ['--pg', schema.url, '--pg-schema', schema.schema];
+      const added = await run(
+        ['user', 'add', 'dsb', '--role', 'datenschutz', '--password-stdin', ...pg],
+        cwd,
+        {},
+        'datenschutz-pw-1',
+      );
+      expect(added.code, added.stderr).toBe(0);
+      expect((await run(['user', 'list', ...pg], cwd)).stdout).toContain('dsb\tdatenschutz\t');
+      const both = await run(['user', 'list', ...pg, '--data', cwd], cwd);
+      expect(both.code).toBe(2);
+    } finally {
+      await schema.drop();
     }
   });
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isAdminCommand, parseAdminArgs, runAdmin } from './cli-admin.js';
 import { parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { serve } from './cli-serve.js';
+import { isUserCommand, parseUserArgs, processPasswords, runUser, USER_USAGE } from './cli-users.js';
 import { SERVER_VERSION } from './version.js';
 
 // Entry point of `lagebild-server`: parse, listen, stop cleanly on SIGINT/SIGTERM. Everything else lives
@@ -35,6 +36,12 @@ function stopOnSignals(app: FastifyInstance): void {
 
 async function main(argv: string[]): Promise<void> {
   try {
+    if (isUserCommand(argv)) {
+      const command = parseUserArgs(argv, process.env);
+      if (command === 'help') return void process.stdout.write(USER_USAGE);
+      process.exitCode = await runUser(command, io, processPasswords);
+      return;
+    }
     if (isAdminCommand(argv)) {
       process.exitCode = await runAdmin(parseAdminArgs(argv, process.env), io);
       return;
@@ -50,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     io.err(
-      `lagebild-server: ${isAdminCommand(argv) ? 'failed' : 'could not start'}: ${(e as Error).message}`,
+      `lagebild-server: ${isAdminCommand(argv) || isUserCommand(argv) ? 'failed' : 'could not start'}: ${(e as Error).message}`,
     );
     process.exitCode = 1;
   }

@@ -1,4 +1,6 @@
 export { type AppOptions, buildApp } from './app.js';
+export { ROLES, type Role } from './auth/roles.js';
+export { createUser } from './auth/users.js';
 export type { AgentGateway } from './gateway/gateway.js';
 export type { CommandResultEvent, LiveHub, LiveListener } from './live/hub.js';
 export { DEFAULT_DASHBOARD_DIR, DEFAULT_INTERVALS } from './options.js';

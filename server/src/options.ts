@@ -64,6 +64,17 @@ export interface AppOptions {
   retentionIntervalMs?: number;
   /** How long each kind of data is kept; missing entries keep DEFAULT_RETENTION (each at least one hour). */
   retention?: Partial<RetentionPolicy>;
+  /** A dashboard session ends after this long without a request (default 8 h). */
+  sessionIdleMs?: number;
+  /** … and this long after sign-in however active it is (default 24 h). */
+  sessionAbsoluteMs?: number;
+  /**
+   * Mark the session cookie `Secure` (default: when `tls` is given). Set it when a reverse proxy
+   * terminates TLS in front of a plain-HTTP server.
+   */
+  secureCookies?: boolean;
+  /** How often open live sockets re-check their session, closing those whose session ended (default 30 s). */
+  liveSessionCheckMs?: number;
 }
 
 // state changes must reach the server within about 2 s; polling at these rates costs well under 0.1 % CPU (bench/key-polling)
@@ -97,6 +108,10 @@ export interface ResolvedOptions {
   rollupIntervalMs: number;
   retentionIntervalMs: number;
   retention: RetentionPolicy;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  secureCookies: boolean;
+  liveSessionCheckMs: number;
 }
 
 function positive(name: string, value: number): number {
@@ -162,6 +177,10 @@ export function resolveOptions(o: AppOptions): ResolvedOptions {
     rollupIntervalMs: notNegative('rollupIntervalMs', o.rollupIntervalMs ?? 5000),
     retentionIntervalMs: notNegative('retentionIntervalMs', o.retentionIntervalMs ?? 10 * 60_000),
     retention: retention(o.retention),
+    sessionIdleMs: positive('sessionIdleMs', o.sessionIdleMs ?? 8 * HOUR_MS),
+    sessionAbsoluteMs: positive('sessionAbsoluteMs', o.sessionAbsoluteMs ?? 24 * HOUR_MS),
+    secureCookies: o.secureCookies ?? o.tls !== undefined,
+    liveSessionCheckMs: positive('liveSessionCheckMs', o.liveSessionCheckMs ?? 30_000),
   };
 }
 

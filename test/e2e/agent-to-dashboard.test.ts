@@ -12,10 +12,11 @@ describe('a real agent process reporting to a real server', () => {
   let live: LiveClient;
   let agent: RunningProcess;
   let stateDir: string;
+  const auth = () => ({ headers: { cookie: server.cookie } });
 
   beforeAll(async () => {
     server = await startTestServer();
-    live = await LiveClient.connect(server.url);
+    live = await LiveClient.connect(server.url, server.cookie);
     stateDir = mkdtempSync(join(tmpdir(), 'lagebild-agent-'));
     agent = startCli('agent/bin/lagebild-agent.js', [
       'run',
@@ -39,7 +40,7 @@ describe('a real agent process reporting to a real server', () => {
     const appearedAt = Date.now();
     const device = await eventually(
       async () => {
-        const res = await fetch(`${server.url}/api/v1/devices?q=${encodeURIComponent(hostname())}`);
+        const res = await fetch(`${server.url}/api/v1/devices?q=${encodeURIComponent(hostname())}`, auth());
         const list = (await res.json()) as DeviceList;
         return list.devices.find((d) => d.hostname === hostname() && d.online);
       },
@@ -57,12 +58,14 @@ describe('a real agent process reporting to a real server', () => {
   });
 
   it('reports this machine truthfully: identity, VPN state and security-key capability', async () => {
-    const list = (await (await fetch(`${server.url}/api/v1/devices?q=${hostname()}`)).json()) as DeviceList;
+    const list = (await (
+      await fetch(`${server.url}/api/v1/devices?q=${hostname()}`, auth())
+    ).json()) as DeviceList;
     const id = list.devices[0]?.id;
     expect(id).toBeDefined();
     const detail = await eventually(
       async () => {
-        const d = (await (await fetch(`${server.url}/api/v1/devices/${id}`)).json()) as DeviceDetail;
+        const d = (await (await fetch(`${server.url}/api/v1/devices/${id}`, auth())).json()) as DeviceDetail;
         return d.vpn.state !== 'unknown' && d.health ? d : undefined;
       },
       30_000,
@@ -77,7 +80,7 @@ describe('a real agent process reporting to a real server', () => {
   });
 
   it('keeps the fleet counts in step with what is stored', async () => {
-    const fleet = (await (await fetch(`${server.url}/api/v1/fleet`)).json()) as {
+    const fleet = (await (await fetch(`${server.url}/api/v1/fleet`, auth())).json()) as {
       devices: number;
       online: number;
     };

@@ -48,7 +48,7 @@ describe('TLS between a real agent process and a real HTTPS/WSS server', () => {
   let agent: RunningProcess | undefined;
 
   const devices = async () => {
-    const res = await server.app.inject({ url: '/api/v1/devices' });
+    const res = await server.app.inject({ url: '/api/v1/devices', headers: { cookie: server.cookie } });
     return (res.json() as DeviceList).devices;
   };
   const runAgent = (stateDir: string, ...trust: string[]) => {

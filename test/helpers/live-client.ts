@@ -18,8 +18,9 @@ export class LiveClient {
     });
   }
 
-  static async connect(baseUrl: string): Promise<LiveClient> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/live`);
+  /** Connects with the session cookie of a signed-in user (the live socket is behind the sign-in). */
+  static async connect(baseUrl: string, cookie: string): Promise<LiveClient> {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/live`, { headers: { cookie } });
     const client = new LiveClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppOptions, buildApp } from '@lagebild/server';
+import { type AppOptions, buildApp, createUser } from '@lagebild/server';
+import { sessionCookieOf, TEST_PASSWORD } from './session.js';
 
 export interface TestServer {
   url: string;
   secret: string;
   dataDir: string;
+  /** Cookie header of a signed-in admin (user `admin`, password TEST_PASSWORD) for the guarded API */
+  cookie: string;
   app: Awaited<ReturnType<typeof buildApp>>;
   close(): Promise<void>;
 }
@@ -24,7 +27,16 @@ export async function startTestServer(options: Partial<AppOptions> = {}): Promis
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
+  await createUser(app.store, { name: 'admin', role: 'admin', password: TEST_PASSWORD, now: Date.now() });
+  // through inject: works the same for a server on TLS
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { name: 'admin', password: TEST_PASSWORD },
+  });
+  const cookie = sessionCookieOf(login.headers['set-cookie'] as string | string[] | undefined);
   return {
+    cookie,
     url: `http://127.0.0.1:${port}`,
     secret,
     dataDir,

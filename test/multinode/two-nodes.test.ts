@@ -4,10 +4,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceList, LiveMessage, LiveProbeSample, Observation } from '@lagebild/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../server/src/auth/users.js';
+import { PgStore } from '../../server/src/store/pg/pg-store.js';
 import { freshSchema, requirePg, TEST_PG_URL } from '../../server/src/test-support/pg.js';
 import { ServerProcess } from '../durability/server-process.js';
 import { LiveClient } from '../helpers/live-client.js';
 import { eventually, type RunningProcess, startCli } from '../helpers/process.js';
+import { signInHttp, TEST_PASSWORD } from '../helpers/session.js';
 import { type TappedFrame, WsTap } from '../helpers/ws-tap.js';
 
 const run = await requirePg('two lagebild-server nodes on one PostgreSQL');
@@ -28,6 +31,7 @@ describe.runIf(run)('several server nodes on one PostgreSQL', () => {
   let live: LiveClient;
   let agent: RunningProcess;
   let deviceId: string;
+  let cookie: string;
 
   const tempDir = (prefix: string) => {
     const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -67,8 +71,16 @@ describe.runIf(run)('several server nodes on one PostgreSQL', () => {
     );
     nodeA = await startNode(probesFile);
     nodeB = await startNode(probesFile);
+    const users = await PgStore.open({ url: TEST_PG_URL, schema: schema.schema, poolSize: 1 });
+    try {
+      await createUser(users, { name: 'admin', role: 'admin', password: TEST_PASSWORD, now: Date.now() });
+    } finally {
+      await users.close();
+    }
+    // signed in on node A; node B knows the session from the shared database
+    cookie = await signInHttp(nodeA.url);
     tap = await WsTap.start(nodeA.url);
-    live = await LiveClient.connect(nodeB.url);
+    live = await LiveClient.connect(nodeB.url, cookie);
     agent = startCli('agent/bin/lagebild-agent.js', [
       'run',
       '--server',
@@ -80,7 +92,9 @@ describe.runIf(run)('several server nodes on one PostgreSQL', () => {
     ]);
     const device = await eventually(
       async () => {
-        const res = await fetch(`${nodeA.url}/api/v1/devices?q=${encodeURIComponent(hostname())}`);
+        const res = await fetch(`${nodeA.url}/api/v1/devices?q=${encodeURIComponent(hostname())}`, {
+          headers: { cookie },
+        });
         return ((await res.json()) as DeviceList).devices.find((d) => d.online);
       },
       60_000,
@@ -163,7 +177,7 @@ describe.runIf(run)('several server nodes on one PostgreSQL', () => {
   it('runs a check asked for on node B on the agent connected to node A', async () => {
     const res = await fetch(`${nodeB.url}/api/v1/devices/${deviceId}/checks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ check: 'vpn' }),
     });
     const sent = (await res.json()) as { commandId: string; delivered: boolean };
@@ -178,7 +192,9 @@ describe.runIf(run)('several server nodes on one PostgreSQL', () => {
     expect(tap.ofType('command', 'down')).toHaveLength(1);
     const done = await eventually(
       async () => {
-        const command = (await (await fetch(`${nodeB.url}/api/v1/commands/${sent.commandId}`)).json()) as {
+        const command = (await (
+          await fetch(`${nodeB.url}/api/v1/commands/${sent.commandId}`, { headers: { cookie } })
+        ).json()) as {
           status: string;
         };
         return command.status === 'done' ? command : undefined;

@@ -3,7 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Observation } from '@lagebild/shared';
+import { createUser } from '../../server/src/auth/users.js';
+import { SqliteStore } from '../../server/src/store/sqlite-store.js';
 import { repoRoot } from '../helpers/process.js';
+import { sessionCookieOf, TEST_PASSWORD } from '../helpers/session.js';
 
 /*
  * Helpers of the netns tests: programs inside network namespaces, the agent's spool read from outside,
@@ -91,23 +94,23 @@ export async function until<T>(fn: () => T | undefined, timeoutMs: number, what:
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A GET from inside a namespace (the test process lives in the host namespace and cannot reach it). */
-export function getJson<T>(ns: string, url: string): T {
+export function getJson<T>(ns: string, url: string, cookie = ''): T {
   const text = inNs(
     ns,
     process.execPath,
     '-e',
-    `fetch(${JSON.stringify(url)}).then(async (r) => { if (!r.ok) { console.error(r.status, await r.text()); process.exit(1); } process.stdout.write(await r.text()); })`,
+    `fetch(${JSON.stringify(url)}, { headers: { cookie: ${JSON.stringify(cookie)} } }).then(async (r) => { if (!r.ok) { console.error(r.status, await r.text()); process.exit(1); } process.stdout.write(await r.text()); })`,
   );
   return JSON.parse(text) as T;
 }
 
 /** A PUT of JSON from inside a namespace. */
-export function putJson(ns: string, url: string, body: unknown): void {
+export function putJson(ns: string, url: string, body: unknown, cookie = ''): void {
   inNs(
     ns,
     process.execPath,
     '-e',
-    `fetch(${JSON.stringify(url)}, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))} })
+    `fetch(${JSON.stringify(url)}, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: ${JSON.stringify(cookie)} }, body: ${JSON.stringify(JSON.stringify(body))} })
       .then(async (r) => { if (!r.ok) { console.error(r.status, await r.text()); process.exit(1); } })`,
   );
 }
@@ -164,4 +167,27 @@ export function openReadOnly(file: string): ReadOnlyDb {
     o: { readonly: boolean; fileMustExist: boolean },
   ) => ReadOnlyDb;
   return new Database(file, { readonly: true, fileMustExist: true });
+}
+
+/**
+ * Creates the user `admin` in a running server's data directory (SQLite WAL allows it) and signs in
+ * from inside the namespace; returns the Cookie header value for getJson / putJson.
+ */
+export async function signInNs(ns: string, serverUrl: string, serverDataDir: string): Promise<string> {
+  const store = new SqliteStore(join(serverDataDir, 'lagebild.db'));
+  try {
+    if (!(await store.userByName('admin')))
+      await createUser(store, { name: 'admin', role: 'admin', password: TEST_PASSWORD, now: Date.now() });
+  } finally {
+    await store.close();
+  }
+  const body = JSON.stringify({ name: 'admin', password: TEST_PASSWORD });
+  const setCookie = inNs(
+    ns,
+    process.execPath,
+    '-e',
+    `fetch(${JSON.stringify(`${serverUrl}/api/v1/auth/login`)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(body)} })
+      .then(async (r) => { if (r.status !== 200) { console.error(r.status, await r.text()); process.exit(1); } process.stdout.write(r.headers.getSetCookie().join('\\n')); })`,
+  );
+  return sessionCookieOf(setCookie);
 }

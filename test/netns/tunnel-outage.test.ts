@@ -12,6 +12,7 @@ import {
   putJson,
   readSpool,
   run,
+  signInNs,
   sleep,
   spoolAck,
   stop,
@@ -63,6 +64,7 @@ describe.skipIf(!IS_ROOT)(
     let agent: Background;
     let server: Background;
     let deviceId: string;
+    let cookie = '';
     let lab: WireguardLab | undefined;
     const logs = () => procs.logs();
 
@@ -147,20 +149,26 @@ describe.skipIf(!IS_ROOT)(
         () => `the Fachverfahren\n${logs()}`,
       );
       await startServer();
+      cookie = await signInNs(DC, SERVER, join(dir, 'server'));
       // fast intervals, so that the outage produces many observations
-      putJson(DC, `${SERVER}/api/v1/config/probes`, {
-        probes: [
-          {
-            id: 'fv',
-            app: 'Fachverfahren',
-            kind: 'http',
-            target: `http://${TUNNEL_DC}:${FV_PORT}/`,
-            intervalSec: PROBE_SEC,
-            timeoutMs: 1000,
-          },
-        ],
-        intervals: { healthSec: 10, vpnSec: 1, securityKeySec: 5 },
-      });
+      putJson(
+        DC,
+        `${SERVER}/api/v1/config/probes`,
+        {
+          probes: [
+            {
+              id: 'fv',
+              app: 'Fachverfahren',
+              kind: 'http',
+              target: `http://${TUNNEL_DC}:${FV_PORT}/`,
+              intervalSec: PROBE_SEC,
+              timeoutMs: 1000,
+            },
+          ],
+          intervals: { healthSec: 10, vpnSec: 1, securityKeySec: 5 },
+        },
+        cookie,
+      );
       writeFileSync(
         join(dir, 'agent.json'),
         JSON.stringify({ vpn: { checkTarget: `${TUNNEL_DC}:${FV_PORT}`, checkTimeoutMs: 1000 } }),
@@ -318,7 +326,7 @@ describe.skipIf(!IS_ROOT)(
     }, 120_000);
 
     it('records the tunnel going degraded and back up at the times of the cut and the repair', () => {
-      const detail = getJson<DeviceDetail>(DC, `${SERVER}/api/v1/devices/${deviceId}`);
+      const detail = getJson<DeviceDetail>(DC, `${SERVER}/api/v1/devices/${deviceId}`, cookie);
       const vpn = detail.events.filter((e) => e.kind === 'vpn').sort((a, b) => a.ts - b.ts);
       const degraded = vpn.filter((e) => e.from === 'up' && e.to === 'degraded');
       const back = vpn.filter((e) => e.from === 'degraded' && e.to === 'up');
@@ -337,7 +345,7 @@ describe.skipIf(!IS_ROOT)(
       expect(upAfterRestore).toBeGreaterThan(-1500);
       expect(upAfterRestore).toBeLessThan(10_000);
       expect(detail.vpn.state).toBe('up');
-      const list = getJson<DeviceList>(DC, `${SERVER}/api/v1/devices`);
+      const list = getJson<DeviceList>(DC, `${SERVER}/api/v1/devices`, cookie);
       expect(list.total).toBe(1);
     });
 
@@ -350,6 +358,7 @@ describe.skipIf(!IS_ROOT)(
         const latency = getJson<AppLatency>(
           DC,
           `${SERVER}/api/v1/apps/latency?minutes=15&bucketSec=${bucketSec}`,
+          cookie,
         );
         const fv = latency.apps.find((a) => a.app === 'Fachverfahren');
         // buckets wholly inside the outage

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DeviceDetail, DeviceEvent, DeviceSummary } from '@lagebild/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/process.js';
-import { run } from './tunnel-lab.js';
+import { run, signInNs } from './tunnel-lab.js';
 import {
   DC_ADDR,
   IS_ROOT,
@@ -162,6 +162,7 @@ describe.skipIf(!IS_ROOT)(
         20_000,
         () => `the server to listen\n${logs()}`,
       );
+      const cookie = await signInNs(DC, SERVER, join(dir, 'server'));
       // the Fachverfahren to check routes for (one behind the tunnel, one not), and a 1-second VPN poll
       const probes = [
         {
@@ -185,11 +186,11 @@ describe.skipIf(!IS_ROOT)(
         DC,
         process.execPath,
         '-e',
-        `fetch('${SERVER}/api/v1/config/probes', { method: 'PUT', headers: { 'content-type': 'application/json' },
+        `fetch('${SERVER}/api/v1/config/probes', { method: 'PUT', headers: { 'content-type': 'application/json', cookie: '${cookie}' },
           body: JSON.stringify(${JSON.stringify({ probes, intervals: { healthSec: 60, vpnSec: 1, securityKeySec: 5 } })}) })
           .then((r) => { if (!r.ok) process.exit(1); })`,
       );
-      watcher = start(DC, 'watcher', process.execPath, ['test/netns/watch-device.mjs', SERVER]);
+      watcher = start(DC, 'watcher', process.execPath, ['test/netns/watch-device.mjs', SERVER, cookie]);
       let pending = '';
       watcher.child.stdout?.on('data', (d) => {
         const lines = (pending + String(d)).split('\n');

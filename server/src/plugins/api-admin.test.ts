@@ -2,18 +2,21 @@ import { AGENT_WS_PATH, ENROLL_PATH, ERRORS, PROTOCOL_VERSION } from '@lagebild/
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import { type Session, signIn } from '../test-support/auth.js';
 import { connectAgent, enroll, fakeClock, hello, SECRET, startApp, vpn } from '../test-support/fixtures.js';
 import { FrameSocket } from '../test-support/frame-socket.js';
 
 describe('enrollment secrets, device revocation and queued commands', () => {
   let app: FastifyInstance;
   let wsBase: string;
+  let admin: Session;
   const clock = fakeClock();
   const T0 = clock.now();
 
   beforeEach(async () => {
     clock.set(T0);
     ({ app, ws: wsBase } = await startApp({ now: clock.now }));
+    admin = await signIn(app);
   });
   afterEach(async () => {
     await app.close();
@@ -27,12 +30,12 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     });
 
   it('lists the configured secret, hands out a new one once, accepts both and refuses a revoked one', async () => {
-    const listed = (await app.inject({ method: 'GET', url: '/api/v1/enroll-secrets' })).json();
+    const listed = (await admin.inject({ method: 'GET', url: '/api/v1/enroll-secrets' })).json();
     expect(listed.secrets).toHaveLength(1);
     expect(listed.secrets[0]).toMatchObject({ label: 'configured', revokedAt: null, uses: 0 });
     expect(JSON.stringify(listed)).not.toContain(SECRET);
 
-    const created = await app.inject({
+    const created = await admin.inject({
       method: 'POST',
       url: '/api/v1/enroll-secrets',
       payload: { label: 'Rollout Q3' },
@@ -43,7 +46,7 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     expect((await enrollWith(secret, 'hw-a')).statusCode).toBe(200);
     expect((await enrollWith(SECRET, 'hw-b')).statusCode).toBe(200);
 
-    const after = (await app.inject({ method: 'GET', url: '/api/v1/enroll-secrets' })).json().secrets;
+    const after = (await admin.inject({ method: 'GET', url: '/api/v1/enroll-secrets' })).json().secrets;
     expect(after.find((s: { id: string }) => s.id === id)).toMatchObject({
       label: 'Rollout Q3',
       uses: 1,
@@ -51,14 +54,14 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     });
     expect(JSON.stringify(after)).not.toContain(secret);
 
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/enroll-secrets/${id}` })).statusCode).toBe(
+    expect((await admin.inject({ method: 'DELETE', url: `/api/v1/enroll-secrets/${id}` })).statusCode).toBe(
       204,
     );
     const refused = await enrollWith(secret, 'hw-c');
     expect(refused.statusCode).toBe(401);
     expect(refused.json().code).toBe('LB_ERR_ENROLL_SECRET_INVALID');
     expect((await enrollWith(SECRET, 'hw-c')).statusCode).toBe(200);
-    const again = await app.inject({ method: 'DELETE', url: `/api/v1/enroll-secrets/${id}` });
+    const again = await admin.inject({ method: 'DELETE', url: `/api/v1/enroll-secrets/${id}` });
     expect(again.statusCode).toBe(404);
     expect(again.json().code).toBe('LB_ERR_NOT_FOUND');
   });
@@ -69,7 +72,7 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     socket.send({ type: 'batch', observations: [vpn(1, T0, 'up')] });
     expect(await socket.next()).toMatchObject({ type: 'ack', seq: 1 });
 
-    const res = await app.inject({ method: 'POST', url: `/api/v1/devices/${creds.deviceId}/revoke` });
+    const res = await admin.inject({ method: 'POST', url: `/api/v1/devices/${creds.deviceId}/revoke` });
     expect(res.json()).toEqual({ deviceId: creds.deviceId, revoked: true, disconnected: true });
     expect(await socket.next()).toMatchObject({ type: 'error', code: 'LB_ERR_AUTH_INVALID' });
     expect((await socket.closed).code).toBe(ERRORS.LB_ERR_AUTH_INVALID.close);
@@ -91,9 +94,9 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     expect(welcome).toMatchObject({ type: 'welcome', ackSeq: 1 });
     await fresh.close();
 
-    expect((await app.inject({ method: 'POST', url: '/api/v1/devices/dev_unknown/revoke' })).statusCode).toBe(
-      404,
-    );
+    expect(
+      (await admin.inject({ method: 'POST', url: '/api/v1/devices/dev_unknown/revoke' })).statusCode,
+    ).toBe(404);
   });
 
   it('re-enrolling a device closes the connection that still uses its old token', async () => {
@@ -122,7 +125,7 @@ describe('enrollment secrets, device revocation and queued commands', () => {
 
   it('queues a check for an offline device and delivers it after welcome and config on the next hello', async () => {
     const creds = await enroll(app);
-    const res = await app.inject({
+    const res = await admin.inject({
       method: 'POST',
       url: `/api/v1/devices/${creds.deviceId}/checks`,
       payload: { check: 'checkNow', ttlSec: 600 },
@@ -130,7 +133,7 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     expect(res.statusCode).toBe(202);
     const { commandId, delivered } = res.json();
     expect(delivered).toBe(false);
-    const queued = await app.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` });
+    const queued = await admin.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` });
     expect(queued.json()).toMatchObject({ status: 'queued', deliveredAt: null, check: 'checkNow' });
 
     clock.advance(60_000);
@@ -143,13 +146,15 @@ describe('enrollment secrets, device revocation and queued commands', () => {
       check: 'checkNow',
       expiresAt: T0 + 600_000,
     });
-    expect((await app.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` })).json()).toMatchObject({
+    expect(
+      (await admin.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` })).json(),
+    ).toMatchObject({
       status: 'sent',
       deliveredAt: T0 + 60_000,
     });
     socket.send({ type: 'commandResult', id: commandId, status: 'failed', results: [], message: 'kein VPN' });
     await expect
-      .poll(async () => (await app.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` })).json())
+      .poll(async () => (await admin.inject({ method: 'GET', url: `/api/v1/commands/${commandId}` })).json())
       .toMatchObject({ status: 'failed', message: 'kein VPN' });
     await socket.close();
   });
@@ -170,7 +175,7 @@ describe('enrollment secrets, device revocation and queued commands', () => {
   it('answers 200 with delivered true for a connected device, and 404 for unknown devices and commands', async () => {
     const creds = await enroll(app);
     const { socket } = await connectAgent(wsBase, creds);
-    const res = await app.inject({
+    const res = await admin.inject({
       method: 'POST',
       url: `/api/v1/devices/${creds.deviceId}/checks`,
       payload: { check: 'probes' },
@@ -178,19 +183,19 @@ describe('enrollment secrets, device revocation and queued commands', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().delivered).toBe(true);
     expect(await socket.next()).toMatchObject({ type: 'command', id: res.json().commandId, check: 'probes' });
-    const unknownDevice = await app.inject({
+    const unknownDevice = await admin.inject({
       method: 'POST',
       url: '/api/v1/devices/dev_nope/checks',
       payload: { check: 'probes' },
     });
     expect(unknownDevice.statusCode).toBe(404);
-    const notACheck = await app.inject({
+    const notACheck = await admin.inject({
       method: 'POST',
       url: `/api/v1/devices/${creds.deviceId}/checks`,
       payload: { check: 'rm -rf /' },
     });
     expect(notACheck.statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/commands/cmd_nope' })).statusCode).toBe(404);
+    expect((await admin.inject({ method: 'GET', url: '/api/v1/commands/cmd_nope' })).statusCode).toBe(404);
     await socket.close();
   });
 });

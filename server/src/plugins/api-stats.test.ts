@@ -2,6 +2,7 @@ import type { LatencyStats } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
+import { type Session, signIn } from '../test-support/auth.js';
 import { fakeClock, identity, probe, vpn } from '../test-support/fixtures.js';
 
 const MIN = 60_000;
@@ -10,6 +11,7 @@ describe('GET /api/v1/apps/stats', () => {
   const clock = fakeClock();
   const T0 = clock.now();
   let app: FastifyInstance;
+  let admin: Session;
 
   beforeAll(async () => {
     app = await buildApp({
@@ -18,6 +20,7 @@ describe('GET /api/v1/apps/stats', () => {
       rollupIntervalMs: 0,
       retentionIntervalMs: 0,
     });
+    admin = await signIn(app);
     const devices = [
       { id: 'dev_a', gateway: 'gw-1', site: 'Rathaus', orgUnit: 'FB1' },
       { id: 'dev_b', gateway: 'gw-2', site: 'Bauhof', orgUnit: 'FB2' },
@@ -71,7 +74,7 @@ describe('GET /api/v1/apps/stats', () => {
   });
 
   const get = async (query: string) => {
-    const res = await app.inject({ method: 'GET', url: `/api/v1/apps/stats${query}` });
+    const res = await admin.inject({ method: 'GET', url: `/api/v1/apps/stats${query}` });
     return { status: res.statusCode, body: res.json() };
   };
   const ok = async (query: string) => {
@@ -163,7 +166,10 @@ describe('GET /api/v1/apps/stats', () => {
   });
 
   it('serialises failed runs per error class and mean phases of group points, not of device points', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/v1/apps/stats?groupBy=gateway&app=Standesamt' });
+    const res = await admin.inject({
+      method: 'GET',
+      url: '/api/v1/apps/stats?groupBy=gateway&app=Standesamt',
+    });
     expect(res.statusCode).toBe(200);
     // straight from the serialised answer: the response schema must not drop the optional fields
     const raw = JSON.parse(res.body) as LatencyStats;
@@ -181,7 +187,7 @@ describe('GET /api/v1/apps/stats', () => {
     // a group whose runs all answered: no classes, an empty object
     const gis = await ok('?groupBy=site&app=GIS');
     expect(gis.series[0]?.points[0]).toMatchObject({ count: 1, errorClasses: {} });
-    const devices = await app.inject({
+    const devices = await admin.inject({
       method: 'GET',
       url: '/api/v1/apps/stats?groupBy=device&group=dev_a,dev_b',
     });

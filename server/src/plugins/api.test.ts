@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { DEFAULT_INTERVALS } from '../options.js';
+import { type Session, signIn } from '../test-support/auth.js';
 import {
   connectAgent,
   enroll,
@@ -31,10 +32,12 @@ describe('REST API', () => {
   const clock = fakeClock();
   const T0 = clock.now();
   let app: FastifyInstance;
+  let admin: Session;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     app = await buildApp({ enrollSecrets: [SECRET], dashboardDir: false, now: clock.now });
+    admin = await signIn(app);
     const fleet = [
       { hw: 'hw-a', host: 'RATHAUS-NB-01', serial: 'PF1AAA', vpn: 'up', key: true },
       { hw: 'hw-b', host: 'rathaus-nb-02', serial: 'PF2BBB', vpn: 'degraded', key: false },
@@ -71,7 +74,7 @@ describe('REST API', () => {
     await app.close();
   });
 
-  const get = (url: string) => app.inject({ method: 'GET', url });
+  const get = (url: string) => admin.inject({ method: 'GET', url });
 
   it('counts the fleet: devices, online, VPN states and security keys', async () => {
     const res = await get('/api/v1/fleet');
@@ -206,14 +209,14 @@ describe('REST API', () => {
 describe('probe config API', () => {
   it('starts at version 0 with default intervals, or with the probes given at startup', async () => {
     const bare = await buildApp({ dashboardDir: false });
-    expect((await bare.inject('/api/v1/config/probes')).json()).toEqual({
+    expect((await (await signIn(bare)).inject('/api/v1/config/probes')).json()).toEqual({
       version: 0,
       probes: [],
       intervals: DEFAULT_INTERVALS,
     });
     await bare.close();
     const seeded = await buildApp({ dashboardDir: false, probes: PROBES as never });
-    expect((await seeded.inject('/api/v1/config/probes')).json()).toMatchObject({
+    expect((await (await signIn(seeded)).inject('/api/v1/config/probes')).json()).toMatchObject({
       version: 1,
       probes: PROBES,
     });
@@ -222,10 +225,11 @@ describe('probe config API', () => {
 
   it('pushes a new config version to a connected agent as a config frame', async () => {
     const { app, ws } = await startApp();
+    const admin = await signIn(app);
     const { socket, config } = await connectAgent(ws, await enroll(app));
     expect(config).toMatchObject({ type: 'config', version: 0 });
     const intervals = { healthSec: 120, vpnSec: 2, securityKeySec: 10 };
-    const res = await app.inject({
+    const res = await admin.inject({
       method: 'PUT',
       url: '/api/v1/config/probes',
       payload: { probes: PROBES, intervals },
@@ -233,7 +237,7 @@ describe('probe config API', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ version: 1, probes: PROBES, intervals });
     expect(await socket.next()).toEqual({ type: 'config', version: 1, probes: PROBES, intervals });
-    expect((await app.inject('/api/v1/config/probes')).json().version).toBe(1);
+    expect((await admin.inject('/api/v1/config/probes')).json().version).toBe(1);
     await socket.close();
     await app.close();
   });
@@ -243,7 +247,11 @@ describe('probe config API', () => {
       dashboardDir: false,
       intervals: { healthSec: 30, vpnSec: 3, securityKeySec: 3 },
     });
-    const res = await app.inject({ method: 'PUT', url: '/api/v1/config/probes', payload: { probes: [] } });
+    const res = await (await signIn(app)).inject({
+      method: 'PUT',
+      url: '/api/v1/config/probes',
+      payload: { probes: [] },
+    });
     expect(res.json()).toEqual({
       version: 2,
       probes: [],
@@ -261,12 +269,13 @@ describe('probe config API', () => {
       { probes: [PROBES[0], PROBES[0]] },
       { probes: PROBES, intervals: { healthSec: 60 } },
     ];
+    const admin = await signIn(app);
     for (const payload of bad) {
-      const res = await app.inject({ method: 'PUT', url: '/api/v1/config/probes', payload });
+      const res = await admin.inject({ method: 'PUT', url: '/api/v1/config/probes', payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().message).toMatch(/^body\.(probes|intervals)/);
     }
-    expect((await app.inject('/api/v1/config/probes')).json().version).toBe(0);
+    expect((await admin.inject('/api/v1/config/probes')).json().version).toBe(0);
     await app.close();
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PgBus } from '../cluster/pg-bus.js';
 import type { CommandResultEvent } from '../live/hub.js';
 import { PgStore } from '../store/pg/pg-store.js';
+import { signIn } from '../test-support/auth.js';
 import { connectAgent, enroll, probe, startApp, vpn } from '../test-support/fixtures.js';
 import { FrameSocket } from '../test-support/frame-socket.js';
 import { freshSchema, requirePg, TEST_PG_URL } from '../test-support/pg.js';
@@ -58,7 +59,9 @@ describe.runIf(run)('two server nodes on one PostgreSQL (in one process)', () =>
     const [summary] = await b.app.store.deviceSummaries([creds.deviceId]);
     expect(summary?.online).toBe(true);
 
-    const dashboard = await FrameSocket.open(`${b.ws}${LIVE_WS_PATH}`);
+    // sessions live in the shared database: signed in on A, accepted by B
+    const { cookie } = await signIn(a.app, 'viewer');
+    const dashboard = await FrameSocket.open(`${b.ws}${LIVE_WS_PATH}`, { headers: { cookie } });
     const snapshot = await dashboard.next<LiveMessage>();
     expect(snapshot.type === 'snapshot' && snapshot.devices.map((d) => [d.id, d.online])).toEqual([
       [creds.deviceId, true],
@@ -106,9 +109,10 @@ describe.runIf(run)('two server nodes on one PostgreSQL (in one process)', () =>
     const results: CommandResultEvent[] = [];
     b.app.live.onCommandResult((e) => results.push(e));
 
+    const { cookie } = await signIn(a.app, 'servicedesk');
     const res = await fetch(`${b.http}/api/v1/devices/${creds.deviceId}/checks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ check: 'vpn' }),
     });
     const sent = (await res.json()) as { commandId: string; delivered: boolean };
@@ -132,7 +136,9 @@ describe.runIf(run)('two server nodes on one PostgreSQL (in one process)', () =>
       [creds.deviceId, command.id, 'done'],
     ]);
     expect(results[1]?.result.results).toMatchObject([{ kind: 'vpn', state: 'up' }]);
-    const stored = await (await fetch(`${b.http}/api/v1/commands/${sent.commandId}`)).json();
+    const stored = await (
+      await fetch(`${b.http}/api/v1/commands/${sent.commandId}`, { headers: { cookie } })
+    ).json();
     expect(stored).toMatchObject({ status: 'done', deviceId: creds.deviceId });
     await agent.socket.close();
   });
@@ -143,9 +149,10 @@ describe.runIf(run)('two server nodes on one PostgreSQL (in one process)', () =>
     const b = await node({ commandRelayWaitMs: 20_000 });
     const creds = await enroll(b.app, 'hw-off', 'nb-off');
     const started = Date.now();
+    const { cookie } = await signIn(a.app, 'servicedesk');
     const res = await fetch(`${b.http}/api/v1/devices/${creds.deviceId}/checks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ check: 'health' }),
     });
     expect(res.status).toBe(202);

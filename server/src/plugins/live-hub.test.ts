@@ -1,6 +1,7 @@
 import { LIVE_WS_PATH, type LiveMessage } from '@lagebild/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signIn } from '../test-support/auth.js';
 import { connectAgent, enroll, fakeClock, identity, probe, startApp, vpn } from '../test-support/fixtures.js';
 import { FrameSocket } from '../test-support/frame-socket.js';
 
@@ -19,7 +20,8 @@ describe('live hub', () => {
     app = started.app;
     const creds = await enroll(started.app);
     await started.app.live.flush(); // the enrollment's own push is not part of what a test watches
-    const dashboard = await FrameSocket.open(`${started.ws}${LIVE_WS_PATH}`);
+    const { cookie } = await signIn(started.app, 'viewer');
+    const dashboard = await FrameSocket.open(`${started.ws}${LIVE_WS_PATH}`, { headers: { cookie } });
     const snapshot = await dashboard.next<LiveMessage>();
     return { ...started, creds, dashboard, snapshot };
   }

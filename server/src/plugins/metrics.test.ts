@@ -9,6 +9,7 @@ import {
   sampleValue,
 } from '../metrics/test-support.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
+import { signIn } from '../test-support/auth.js';
 import {
   connectAgent,
   enroll,
@@ -108,7 +109,8 @@ describe('GET /metrics', () => {
     expect(await refused.next()).toMatchObject({ type: 'error', code: 'LB_ERR_SERVER_BUSY' });
     await refused.closed;
 
-    const dashboard = await FrameSocket.open(`${started.ws}${LIVE_WS_PATH}`);
+    const { cookie } = await signIn(started.app, 'viewer');
+    const dashboard = await FrameSocket.open(`${started.ws}${LIVE_WS_PATH}`, { headers: { cookie } });
     sockets.push(dashboard);
     expect(await dashboard.next()).toMatchObject({ type: 'snapshot' });
 

@@ -9,6 +9,7 @@ import Schema from 'typebox/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAGS } from '../api-schemas.js';
 import { buildApp } from '../app.js';
+import { type Session, signIn } from '../test-support/auth.js';
 import {
   enroll,
   fakeClock,
@@ -58,12 +59,16 @@ const KNOWN = [
   'GET /api/v1/commands/:id',
   `POST ${ENROLL_PATH}`,
   'GET /healthz',
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/logout',
+  'GET /api/v1/auth/me',
 ];
 const WITH_BODY = [
   'PUT /api/v1/config/probes',
   'POST /api/v1/enroll-secrets',
   'POST /api/v1/devices/:id/checks',
   `POST ${ENROLL_PATH}`,
+  'POST /api/v1/auth/login',
 ];
 
 const isDocumentedRest = (url: string) =>
@@ -96,6 +101,7 @@ describe('OpenAPI document and /docs', () => {
   let routes: CollectedRoute[];
   let doc: OpenApiDocument;
   let deviceId: string;
+  let admin: Session;
 
   beforeAll(async () => {
     ({ app, routes } = await buildRecording({
@@ -104,6 +110,7 @@ describe('OpenAPI document and /docs', () => {
       now: clock.now,
     }));
     ({ deviceId } = await enroll(app, 'hw-doc', 'rathaus-nb-07'));
+    admin = await signIn(app);
     await app.store.ingestBatch(
       deviceId,
       [
@@ -307,10 +314,18 @@ describe('OpenAPI document and /docs', () => {
       },
       { method: 'POST', url: ENROLL_PATH, payload: { secret: SECRET }, status: 400 },
       { method: 'GET', url: '/healthz', status: 200 },
+      { method: 'GET', url: '/api/v1/auth/me', status: 200 },
+      {
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { name: 'admin', password: 'wrong password' },
+        status: 401,
+      },
+      { method: 'POST', url: '/api/v1/auth/login', payload: { name: 'admin' }, status: 400 },
     ];
     let commandId = '';
     for (const call of calls) {
-      const res = await app.inject({ method: call.method, url: call.url, payload: call.payload });
+      const res = await admin.inject({ method: call.method, url: call.url, payload: call.payload });
       const name = `${call.method} ${call.url}`;
       expect(res.statusCode, `${name}: ${res.body}`).toBe(call.status);
       const schema = operation(call.method, call.route ?? call.url)?.responses[String(call.status)]
@@ -324,7 +339,19 @@ describe('OpenAPI document and /docs', () => {
         commandId = (body as { commandId: string }).commandId;
     }
 
-    const command = await app.inject(`/api/v1/commands/${commandId}`);
+    // the session guard's refusals match the documented 401 and 403 answers of the routes they guard
+    const viewer = await signIn(app, 'viewer');
+    for (const [res, route, status] of [
+      [await app.inject('/api/v1/fleet'), '/api/v1/fleet', 401],
+      [await viewer.inject('/api/v1/enroll-secrets'), '/api/v1/enroll-secrets', 403],
+    ] as const) {
+      expect(res.statusCode).toBe(status);
+      const schema = operation('GET', route)?.responses[String(status)]?.content?.['application/json']
+        ?.schema;
+      expect(Schema.Errors(schema as Schema.XSchema, res.json())[1], res.body).toEqual([]);
+    }
+
+    const command = await admin.inject(`/api/v1/commands/${commandId}`);
     expect(command.json()).toMatchObject({ id: commandId, deviceId, status: 'queued' });
     const commandSchema = operation('GET', '/api/v1/commands/:id')?.responses['200']?.content?.[
       'application/json'
@@ -335,7 +362,7 @@ describe('OpenAPI document and /docs', () => {
   it('the response schemas in the document reject answers of the wrong shape', async () => {
     const fleetSchema = operation('GET', '/api/v1/fleet')?.responses['200']?.content?.['application/json']
       ?.schema as Schema.XSchema;
-    const fleet = (await app.inject('/api/v1/fleet')).json() as Record<string, unknown>;
+    const fleet = (await admin.inject('/api/v1/fleet')).json() as Record<string, unknown>;
     expect(Schema.Check(fleetSchema, fleet)).toBe(true);
     expect(Schema.Check(fleetSchema, { ...fleet, online: 'many' })).toBe(false);
     const { at: _at, ...withoutTimestamp } = fleet;

@@ -29,8 +29,10 @@ Not listed here because they are not REST:
 - \`${LIVE_WS_PATH}\` (WebSocket): the dashboard's live push (a snapshot, then coalesced changes).
 - \`/\`: the dashboard itself, a single-page app.
 
-The routes under /api/v1 have no authentication of their own yet: reach them only through a network or
-reverse proxy that admits the administrators.`;
+Every route under /api/v1 except \`POST /api/v1/auth/login\` needs the session cookie that login sets
+(\`lagebild_session\`); without one it answers 401, with a role that may not call it 403 (the body
+carries \`error: "unauthenticated"\` or \`"forbidden"\`). Changing requests whose \`Origin\` is not this
+server are refused with 403.`;
 
 /**
  * The OpenAPI 3.1 document at /docs/json (and /docs/yaml) and Swagger UI at /docs, from the routes'

@@ -35,6 +35,20 @@ export type AdminParts = Pick<
   | 'command'
 >;
 
+export type UserParts = Pick<
+  StoreParts,
+  | 'addUser'
+  | 'userByName'
+  | 'listUsers'
+  | 'setUserPassword'
+  | 'removeUser'
+  | 'createSession'
+  | 'touchSession'
+  | 'sessionAlive'
+  | 'deleteSession'
+  | 'deleteExpiredSessions'
+>;
+
 type Args<K extends PartName> = Parameters<Store[K]>;
 
 /**
@@ -133,5 +147,35 @@ export abstract class ComposedStore implements Store {
   }
   async command(...a: Args<'command'>) {
     return this.parts.command(...a);
+  }
+  async addUser(...a: Args<'addUser'>) {
+    return this.parts.addUser(...a);
+  }
+  async userByName(...a: Args<'userByName'>) {
+    return this.parts.userByName(...a);
+  }
+  async listUsers(...a: Args<'listUsers'>) {
+    return this.parts.listUsers(...a);
+  }
+  async setUserPassword(...a: Args<'setUserPassword'>) {
+    return this.parts.setUserPassword(...a);
+  }
+  async removeUser(...a: Args<'removeUser'>) {
+    return this.parts.removeUser(...a);
+  }
+  async createSession(...a: Args<'createSession'>) {
+    return this.parts.createSession(...a);
+  }
+  async touchSession(...a: Args<'touchSession'>) {
+    return this.parts.touchSession(...a);
+  }
+  async sessionAlive(...a: Args<'sessionAlive'>) {
+    return this.parts.sessionAlive(...a);
+  }
+  async deleteSession(...a: Args<'deleteSession'>) {
+    return this.parts.deleteSession(...a);
+  }
+  async deleteExpiredSessions(...a: Args<'deleteExpiredSessions'>) {
+    return this.parts.deleteExpiredSessions(...a);
   }
 }

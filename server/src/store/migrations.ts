@@ -325,6 +325,30 @@ export const MIGRATIONS: Migration[] = [
       DROP INDEX devices_fleet;
     `,
   },
+  {
+    version: 6,
+    name: 'dashboard users and sessions',
+    sql: `
+      -- names are unique without regard to case (ASCII names only, checked by auth/users.ts)
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        role          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+      -- id_hash: SHA-256 of the cookie value, never the value itself; several nodes share the table
+      CREATE TABLE sessions (
+        id_hash         TEXT PRIMARY KEY,
+        user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        last_used_at    INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sessions_user ON sessions (user_id);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's, each in its own transaction; returns the version. */

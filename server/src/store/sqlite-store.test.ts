@@ -85,7 +85,7 @@ describe('SqliteStore', () => {
       v3.close();
 
       const store4 = new SqliteStore(file);
-      expect(store4.schemaVersion).toBe(5);
+      expect(store4.schemaVersion).toBe(6);
       // the fleet counts of migration 5 start from the devices already there
       expect((await store4.fleetCounts(T0)).devices).toBe(2);
       const probes = (await store4.deviceDetail('dev_a', 1))?.probes;
@@ -359,7 +359,7 @@ describe('SqliteStore', () => {
   });
 
   it('migrates to the schema with enrollment secrets, commands, rollups, job state and fleet counts', () => {
-    expect(store.schemaVersion).toBe(5);
+    expect(store.schemaVersion).toBe(6);
     const tables = store.db
       .prepare(
         `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('enroll_secrets', 'commands',

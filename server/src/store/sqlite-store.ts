@@ -7,6 +7,7 @@ import { createIngest } from './sqlite-ingest.js';
 import { createQueries } from './sqlite-queries.js';
 import { createRollupOps } from './sqlite-rollup.js';
 import { createStats } from './sqlite-stats.js';
+import { createUserOps } from './sqlite-users.js';
 import type { RetentionPolicy, RetentionResult, RollupResult } from './store.js';
 
 /** Opens (creating if needed) the database at `path` and applies pending migrations. */
@@ -43,6 +44,7 @@ export class SqliteStore extends ComposedStore {
       ...createQueries(db),
       ...stats,
       ...createAdminOps(db),
+      ...createUserOps(db),
       ingestBatch: createIngest(db),
     });
     this.db = db;
@@ -56,7 +58,9 @@ export class SqliteStore extends ComposedStore {
     return this.rollups.rollup(limit);
   }
 
-  applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
+  async applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
+    // expired sessions go with the rest of the expired data (not counted in the result)
+    if (this.db.open) await this.deleteExpiredSessions(now);
     return this.rollups.applyRetention(now, policy, () => this.closing || !this.db.open);
   }
 

@@ -13,6 +13,7 @@ import type {
   Observation,
   ProbeConfig,
 } from '@lagebild/shared';
+import type { Role } from '../auth/roles.js';
 import type { RetentionPolicy, StatsQuery } from './rollup.js';
 
 export type { RetentionPolicy, StatsQuery } from './rollup.js';
@@ -147,6 +148,38 @@ export interface NewCommand {
   expiresAt: number;
 }
 
+/** A dashboard user as the API and the CLI show it (never the password hash). */
+export interface UserInfo {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt: number;
+}
+
+/** A user with the stored password hash, for the login check only. */
+export interface StoredUser extends UserInfo {
+  passwordHash: string;
+}
+
+export interface NewUser {
+  name: string;
+  role: Role;
+  /** `scrypt$…` from auth/password.ts */
+  passwordHash: string;
+  now: number;
+}
+
+/** A new dashboard session; only the SHA-256 of its id is stored. */
+export interface NewSession {
+  idHash: string;
+  userId: number;
+  now: number;
+  /** end of the session however active it is (absolute lifetime) */
+  expiresAt: number;
+  /** end of the session unless it is used before (idle lifetime) */
+  idleExpiresAt: number;
+}
+
 /**
  * Everything the server keeps. Methods are async so that a PostgreSQL engine can implement the same
  * interface; the SQLite engine answers synchronously inside.
@@ -217,6 +250,29 @@ export interface Store {
     now: number,
   ): Promise<boolean>;
   command(id: string, now: number): Promise<StoredCommand | null>;
+
+  /** Creates a user; null when the name is taken (names are unique without regard to case). */
+  addUser(input: NewUser): Promise<UserInfo | null>;
+  /** The user with this name (any case), with the password hash; null when unknown. */
+  userByName(name: string): Promise<StoredUser | null>;
+  /** Every user, ordered by name. */
+  listUsers(): Promise<UserInfo[]>;
+  /** Replaces the password hash and ends the user's sessions; false for an unknown user. */
+  setUserPassword(name: string, passwordHash: string): Promise<boolean>;
+  /** Removes the user and their sessions; false for an unknown user. */
+  removeUser(name: string): Promise<boolean>;
+  createSession(input: NewSession): Promise<void>;
+  /**
+   * The user of a live session, extending its idle lifetime to `idleExpiresAt` (never beyond the
+   * absolute one); null when the session is unknown or expired as of `now`.
+   */
+  touchSession(idHash: string, now: number, idleExpiresAt: number): Promise<UserInfo | null>;
+  /** Whether a session is live as of `now`, without extending it (re-checks of open live sockets). */
+  sessionAlive(idHash: string, now: number): Promise<boolean>;
+  /** Ends a session (logout); unknown ids are ignored. */
+  deleteSession(idHash: string): Promise<void>;
+  /** Removes sessions expired as of `now` (retention); returns how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
 
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;

@@ -6,6 +6,7 @@ import { ingestContract } from './contract-ingest.js';
 import { queriesContract } from './contract-queries.js';
 import { rollupContract } from './contract-rollup.js';
 import { statsContract } from './contract-stats.js';
+import { usersContract } from './contract-users.js';
 
 /**
  * The behaviour every Store engine must show, checked through the interface only: each engine's
@@ -23,5 +24,6 @@ export function defineStoreContract(
     statsContract(open);
     rollupContract(open);
     adminContract(open);
+    usersContract(open);
   });
 }

@@ -236,6 +236,32 @@ export const PG_MIGRATIONS: Migration[] = [
         EXECUTE FUNCTION fleet_counts_track();
     `,
   },
+  {
+    version: 3,
+    name: 'dashboard users and sessions',
+    sql: `
+      -- names are unique without regard to case; names are ASCII (auth/users.ts), so lower() folds
+      -- them exactly as SQLite's NOCASE does
+      CREATE TABLE users (
+        id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name          text NOT NULL,
+        role          text NOT NULL,
+        password_hash text NOT NULL,
+        created_at    bigint NOT NULL
+      );
+      CREATE UNIQUE INDEX users_name ON users (lower(name));
+      -- id_hash: SHA-256 of the cookie value; every node reads the same sessions
+      CREATE TABLE sessions (
+        id_hash         text PRIMARY KEY,
+        user_id         bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at      bigint NOT NULL,
+        last_used_at    bigint NOT NULL,
+        expires_at      bigint NOT NULL,
+        idle_expires_at bigint NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+    `,
+  },
 ];
 
 /**

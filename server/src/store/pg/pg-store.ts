@@ -12,6 +12,7 @@ import { createQueries } from './pg-queries.js';
 import { createRetention } from './pg-retention.js';
 import { createRollup } from './pg-rollup.js';
 import { createStats } from './pg-stats.js';
+import { createUserOps } from './pg-users.js';
 
 export interface PgStoreOptions {
   /** postgres://user@host:port/database */
@@ -47,6 +48,7 @@ export class PgStore extends ComposedStore {
       ...createQueries(pool),
       ...createStats(pool),
       ...createAdminOps(pool),
+      ...createUserOps(pool),
       ingestBatch: createIngest(pool, ns, deviceRows),
     });
     this.pool = pool;
@@ -82,7 +84,9 @@ export class PgStore extends ComposedStore {
     return this.fold(limit);
   }
 
-  applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
+  async applyRetention(now: number, policy: RetentionPolicy): Promise<RetentionResult> {
+    // expired sessions go with the rest of the expired data (not counted in the result)
+    await this.deleteExpiredSessions(now);
     return this.retention(now, policy);
   }
 
