@@ -1,13 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchLatency } from './api.js';
+import { UserMenu } from './auth/index.js';
 import { ConnectionStatusBadge } from './components/connection-status.js';
 import { LangContext, useStoreState } from './hooks.js';
 import { LANGS, type Lang, translate } from './i18n.js';
 import { CHART_BUCKET_SEC, CHART_MINUTES } from './latency.js';
+import { AppDetailPage } from './pages/app-detail.js';
+import { AppsPage } from './pages/apps.js';
 import { DeviceDetailPage } from './pages/device-detail.js';
+import { DevicesPage } from './pages/devices.js';
 import { NotFoundPage } from './pages/not-found.js';
 import { OverviewPage } from './pages/overview.js';
 import { Link, useRoute } from './router.js';
+import { appsPath, devicesPath, parseAppQuery, parseDevicesQuery } from './routes.js';
 import type { Store } from './store.js';
 
 export interface AppProps {
@@ -47,6 +52,13 @@ export function App({ store, lang, onLangChange }: AppProps) {
   if (route.name === 'overview') page = <OverviewPage state={state} latencyFailed={latencyFailed} />;
   else if (route.name === 'device')
     page = <DeviceDetailPage key={route.id} id={route.id} live={state.devices.get(route.id)} />;
+  // pages that read their query start over when a link changes it (a route object is new per navigation)
+  else if (route.name === 'devices')
+    page = <DevicesPage key={route} initial={parseDevicesQuery(location.search)} />;
+  else if (route.name === 'apps')
+    page = <AppsPage key={route} initialRange={parseAppQuery(location.search).range} />;
+  else if (route.name === 'app')
+    page = <AppDetailPage key={route} app={route.app} initial={parseAppQuery(location.search)} />;
 
   return (
     <LangContext.Provider value={lang}>
@@ -62,9 +74,22 @@ export function App({ store, lang, onLangChange }: AppProps) {
             <Link href="/" aria-current={route.name === 'overview' ? 'page' : undefined}>
               {t('nav.overview')}
             </Link>
+            <Link
+              href={appsPath()}
+              aria-current={route.name === 'apps' || route.name === 'app' ? 'page' : undefined}
+            >
+              {t('apps.nav')}
+            </Link>
+            <Link
+              href={devicesPath()}
+              aria-current={route.name === 'devices' || route.name === 'device' ? 'page' : undefined}
+            >
+              {t('devices.nav')}
+            </Link>
           </nav>
           <div class="top-end">
             <ConnectionStatusBadge status={state.connection} />
+            <UserMenu />
             <fieldset class="lang">
               <legend class="visually-hidden">{t('lang.label')}</legend>
               {LANGS.map((l) => (

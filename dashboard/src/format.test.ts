@@ -5,9 +5,11 @@ import {
   eventValueLabel,
   formatCount,
   formatDateTime,
+  formatDay,
   formatLastSeen,
   formatMs,
   formatPct,
+  formatShare,
   formatTime,
   linkLabel,
   onlineLabel,
@@ -40,6 +42,11 @@ describe('times on screen', () => {
     expect(formatLastSeen(null, now, 'de')).toBe('–');
   });
 
+  it('show day and month of a Berlin day for axes over several days', () => {
+    expect(formatDay(Date.UTC(2024, 6, 1, 22, 30), 'de')).toBe('02.07.');
+    expect(formatDay(Date.UTC(2024, 6, 1, 12, 0), 'en')).toBe('01/07');
+  });
+
   it('use the 24-hour clock in English too', () => {
     expect(formatTime(Date.UTC(2024, 6, 1, 13, 5, 0), 'en')).toBe('15:05:00');
   });
@@ -61,6 +68,18 @@ describe('numbers on screen', () => {
   it('show percentages with the German space before the sign', () => {
     expect(formatPct(42, 'de')).toBe('42\u00a0%');
     expect(formatPct(42, 'en')).toBe('42%');
+  });
+
+  it('show error rates with one decimal, so a small rate is not rounded away', () => {
+    expect(formatShare(0.123, 'de')).toBe('12,3\u00a0%');
+    expect(formatShare(0.004, 'de')).toBe('0,4\u00a0%');
+    expect(formatShare(0.123, 'en')).toBe('12.3%');
+    expect(formatShare(null, 'de')).toBe('–');
+  });
+
+  it('group thousands in milliseconds', () => {
+    expect(formatMs(12_345.6, 'de')).toBe('12.346 ms');
+    expect(formatMs(12_345.6, 'en')).toBe('12,346 ms');
   });
 });
 

@@ -53,6 +53,11 @@ export function formatClock(ts: number, lang: Lang): string {
   return dateFormat(lang, 'clock', HM).format(ts);
 }
 
+/** Day and month in Europe/Berlin, e.g. "01.07." (chart axes over several days). */
+export function formatDay(ts: number, lang: Lang): string {
+  return dateFormat(lang, 'daymonth', { day: '2-digit', month: '2-digit' }).format(ts);
+}
+
 /** The calendar day in Europe/Berlin as YYYY-MM-DD; two timestamps on the same Berlin day share it. */
 export function berlinDay(ts: number): string {
   const parts = dateFormat('en', 'isoday', DAY).formatToParts(ts);
@@ -86,6 +91,16 @@ export function formatMs(ms: number | null | undefined, lang: Lang): string {
 export function formatPct(pct: number | null | undefined, lang: Lang): string {
   if (pct === null || pct === undefined || !Number.isFinite(pct)) return translate(lang, 'common.none');
   return numberFormat(lang, 'pct', { style: 'percent', maximumFractionDigits: 0 }).format(pct / 100);
+}
+
+/** A share given as 0–1 with one decimal, e.g. "12,3 %" / "12.3%"; "–" when missing. */
+export function formatShare(share: number | null | undefined, lang: Lang): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return translate(lang, 'common.none');
+  return numberFormat(lang, 'share', {
+    style: 'percent',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(share);
 }
 
 const VPN_KEYS: Record<DeviceVpnState, MessageKey> = {

@@ -1,12 +1,11 @@
 import type { DeviceSummary } from '@lagebild/shared';
 import { Component } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
+import { DeviceLink } from '../auth/index.js';
 import { pageOf, type SortKey, type SortSpec, toggleSort, visibleDevices } from '../device-list.js';
 import { berlinDay, formatCount, formatLastSeen } from '../format.js';
 import { useLang } from '../hooks.js';
 import { type Lang, type MessageKey, plural, translate } from '../i18n.js';
-import { Link } from '../router.js';
-import { devicePath } from '../routes.js';
 import { KeyBadge, StatusBadge, VpnBadge } from './badges.js';
 
 interface RowProps {
@@ -29,7 +28,7 @@ class DeviceRow extends Component<RowProps> {
     return (
       <tr data-testid="device-row" data-device-id={d.id}>
         <th scope="row">
-          <Link href={devicePath(d.id)}>{d.hostname}</Link>
+          <DeviceLink id={d.id}>{d.hostname}</DeviceLink>
         </th>
         <td class="mono">{d.serial}</td>
         <td>
