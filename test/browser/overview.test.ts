@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Demo, startDemo } from '@lagebild/demo';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, describeViolations } from '../helpers/axe.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
 
@@ -72,6 +73,9 @@ describe('the demo dashboard in a real browser', () => {
       .toBe('Benutzername oder Passwort ist falsch.');
     const text = (await page.locator('body').textContent()) ?? '';
     expect(text).not.toMatch(/[{}]|LB_ERR|statusCode/);
+    // the login page with its error message meets WCAG 2.1 AA as axe-core checks it
+    const violations = await axeViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
     mkdirSync(join(repoRoot, 'docs', 'screenshots'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'docs', 'screenshots', 'login.png'), fullPage: false });
     // the English switch works on the login page too

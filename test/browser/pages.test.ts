@@ -5,6 +5,7 @@ import { type Demo, startDemo } from '@lagebild/demo';
 import { ENROLL_PATH, PROTOCOL_VERSION } from '@lagebild/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, describeViolations } from '../helpers/axe.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
 
@@ -264,6 +265,28 @@ describe('the Geräte and Fachverfahren pages in a real browser', () => {
     await link.click();
     await expect.poll(() => path()).toBe(target);
     await expect.poll(() => page.getByTestId('app-filter').textContent()).toMatch(/^Nur VPN-Gateway/);
+  });
+
+  it('passes the WCAG 2.1 A/AA checks of axe-core on the overview, search, Fachverfahren, application and device pages', async () => {
+    const pages: [string, (p: Page) => Promise<boolean>][] = [
+      ['/', async (p) => (await p.getByTestId('device-row').count()) > 0],
+      ['/geraete?q=NB', async (p) => (await p.getByTestId('search-row').count()) > 0],
+      ['/fachverfahren?zeitraum=1h', async (p) => (await p.getByTestId('apps-table-row').count()) >= 5],
+      ['/fachverfahren/Bauportal?zeitraum=1h', async (p) => (await p.locator('.uplot canvas').count()) > 0],
+      [`/geraete/${xssId}`, async (p) => (await p.getByRole('heading', { level: 1 }).count()) > 0],
+    ];
+    // the check itself finds a field without a label
+    await openPage('/fachverfahren');
+    await page.locator('main h1').first().waitFor();
+    await page.evaluate(() => document.querySelector('main')?.append(document.createElement('input')));
+    expect((await axeViolations(page)).map((v) => v.id)).toContain('label');
+    const found: string[] = [];
+    for (const [at, ready] of pages) {
+      await openWhen(at, ready, 60_000);
+      const violations = await axeViolations(page);
+      if (violations.length > 0) found.push(`${at}:\n${describeViolations(violations)}`);
+    }
+    expect(found, found.join('\n\n')).toEqual([]);
   });
 
   it('marks the current page in the navigation', async () => {
