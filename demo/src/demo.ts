@@ -82,15 +82,31 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       log(`Local agent: pid ${child.pid}, log ${join(options.dataDir, 'agent.log')}`);
     }
 
+    const devices = options.devices ?? 200;
+    let lastProgress = 0;
     const fleet = await startFleet({
       serverUrl,
       enrollSecret,
-      devices: options.devices ?? 200,
+      devices,
       speed: options.speed ?? 3,
+      // a big fleet is let in at the server's admission rate: the demo goes on with whoever is in
+      waitForAll: false,
+      onProgress: (connected, total) => {
+        if (connected < total && Date.now() - lastProgress < 5000) return;
+        lastProgress = Date.now();
+        log(
+          `Simulated fleet: ${connected.toLocaleString('en')} of ${total.toLocaleString('en')} notebooks connected`,
+        );
+      },
       onLog: (line) => log(`sim: ${line}`),
     });
     cleanups.push(() => fleet.stop());
-    log(`Simulated fleet: ${fleet.devices.length} notebooks connected`);
+    const connected = fleet.devices.filter((d) => d.connected).length;
+    log(
+      connected === devices
+        ? `Simulated fleet: ${devices} notebooks connected`
+        : `Simulated fleet: ${connected} of ${devices} notebooks connected; the rest keep trying`,
+    );
 
     return { url, port, fleet, enrollSecret, credentials, stop };
   } catch (e) {

@@ -56,6 +56,8 @@ class ProtocolServer {
   readonly byDevice = new Map<string, WebSocket>();
   /** devices whose next hello is answered with LB_ERR_SERVER_BUSY */
   readonly busyOnce = new Set<string>();
+  /** devices whose every hello is answered with LB_ERR_SERVER_BUSY */
+  readonly busyAlways = new Set<string>();
   config: ConfigFrame | null = CONFIG;
   private readonly devices = new Map<string, { deviceId: string; token: string }>();
   private readonly http: Server;
@@ -132,7 +134,7 @@ class ProtocolServer {
           send(errorFrame('LB_ERR_AUTH_INVALID'));
           return ws.close(4401);
         }
-        if (this.busyOnce.delete(frame.deviceId)) {
+        if (this.busyOnce.delete(frame.deviceId) || this.busyAlways.has(frame.deviceId)) {
           send(errorFrame('LB_ERR_SERVER_BUSY', undefined, 50));
           return ws.close(1013);
         }
@@ -310,6 +312,32 @@ describe('starting a fleet', () => {
     ).rejects.toThrow(
       /0\/2 devices connected, timed out after 400 ms; first failure: NB-STADT-000\d .*ECONNREFUSED/,
     );
+  });
+
+  it('goes on at the start timeout with the devices that are in when told not to wait for all', async () => {
+    const busy = new ProtocolServer();
+    await busy.listen();
+    // the second device to enrol is refused for as long as the test runs
+    busy.busyAlways.add('dev-2');
+    const progress: [number, number][] = [];
+    try {
+      const fleet = await startFleet({
+        serverUrl: busy.url,
+        enrollSecret: SECRET,
+        devices: 3,
+        startTimeoutMs: 1_500,
+        waitForAll: false,
+        onProgress: (connected, total) => progress.push([connected, total]),
+      });
+      try {
+        expect(fleet.devices.filter((d) => d.connected).map((d) => d.hostname)).toHaveLength(2);
+        expect(progress.at(-1)).toEqual([2, 3]);
+      } finally {
+        await fleet.stop();
+      }
+    } finally {
+      await busy.close();
+    }
   });
 
   it('backs off and reconnects after an error frame, then reports normally', async () => {

@@ -34,6 +34,14 @@ export interface FleetOptions {
   localAddresses?: string[];
   /** how long startFleet waits for every welcome (default 60 s, plus 20 ms per device beyond 3,000) */
   startTimeoutMs?: number;
+  /**
+   * false: when the start timeout passes with some devices still refused (e.g. a busy server telling
+   * them to come back later), startFleet resolves anyway and those devices keep retrying (default true:
+   * it fails)
+   */
+  waitForAll?: boolean;
+  /** called with the number of welcomed devices while the fleet connects, at most once a second */
+  onProgress?: (connected: number, total: number) => void;
   /** how often queued observations go out (default 100 ms) */
   flushIntervalMs?: number;
   /** how long a device waits for the server's config before probing the defaults (default 2 s) */
@@ -111,7 +119,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   try {
     // big fleets take a while to enrol and connect (about 70 devices/s on a busy 2-core machine)
     const timeoutMs = options.startTimeoutMs ?? 60_000 + Math.max(0, options.devices - 3_000) * 20;
-    await fleet.connectAll(options.connectConcurrency ?? 50, timeoutMs);
+    await fleet.connectAll(
+      options.connectConcurrency ?? 50,
+      timeoutMs,
+      options.waitForAll ?? true,
+      options.onProgress,
+    );
   } catch (e) {
     await fleet.stop();
     throw e;
@@ -182,17 +195,33 @@ class SimFleet implements Fleet {
     });
   }
 
-  /** Starts devices with bounded concurrency; resolves when all are welcomed. */
-  connectAll(concurrency: number, timeoutMs: number): Promise<void> {
+  /**
+   * Starts devices with bounded concurrency; resolves when all are welcomed, or at the timeout when
+   * `waitForAll` is false and at least one device is in.
+   */
+  connectAll(
+    concurrency: number,
+    timeoutMs: number,
+    waitForAll = true,
+    onProgress?: (connected: number, total: number) => void,
+  ): Promise<void> {
     const total = this.devices.length;
     let next = 0;
     let welcomed = 0;
+    let reported = 0;
     return new Promise((resolve, reject) => {
       let settled = false;
+      const progress = onProgress
+        ? setInterval(() => {
+            if (welcomed !== reported) onProgress((reported = welcomed), total);
+          }, 1000)
+        : undefined;
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearInterval(progress);
+        if (onProgress && welcomed !== reported) onProgress(welcomed, total);
         this.onFatal = null;
         if (error) reject(error);
         else resolve();
@@ -207,10 +236,10 @@ class SimFleet implements Fleet {
           false,
         );
       };
-      const timer = setTimeout(
-        () => finish(startError(`timed out after ${timeoutMs} ms`, this.firstFailure)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        if (!waitForAll && welcomed > 0) finish();
+        else finish(startError(`timed out after ${timeoutMs} ms`, this.firstFailure));
+      }, timeoutMs);
       this.onFatal = (device, error) => finish(startError('a device gave up', { device, error }));
       const launch = () => {
         while (next < total && next - welcomed < concurrency) {

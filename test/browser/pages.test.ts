@@ -278,7 +278,7 @@ describe('the Geräte and Fachverfahren pages in a real browser', () => {
     // the check itself finds a field without a label
     await openPage('/fachverfahren');
     await page.locator('main h1').first().waitFor();
-    await page.evaluate(() => document.querySelector('main')?.append(document.createElement('input')));
+    await page.evaluate("document.querySelector('main').append(document.createElement('input'))");
     expect((await axeViolations(page)).map((v) => v.id)).toContain('label');
     const found: string[] = [];
     for (const [at, ready] of pages) {

@@ -28,7 +28,8 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
     }
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<Result> } })
       .axe;
-    const result = await axe.run(document, {
+    const doc = (globalThis as unknown as { document: unknown }).document;
+    const result = await axe.run(doc, {
       runOnly: { type: 'tag', values: tags },
       resultTypes: ['violations'],
     });
