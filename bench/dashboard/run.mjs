@@ -7,9 +7,17 @@
 //   node bench/dashboard/run.mjs --url http://127.0.0.1:8080/ [--user admin --password …] [--loads 5]
 //
 // Start the fleet first, e.g. `npm run demo -- --devices 10000 --port 8080` (it prints the login).
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+
+// playwright-core is a dependency of the test package (the browser tests use it too)
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const fromTests = createRequire(join(ROOT, 'test', 'package.json'));
+const playwright = await import(pathToFileURL(fromTests.resolve('playwright-core')).href);
+const chromium = playwright.chromium ?? playwright.default.chromium;
 
 const HELP = `Dashboard speed against a running server.
 

@@ -213,7 +213,9 @@ class SimFleet implements Fleet {
       let settled = false;
       const progress = onProgress
         ? setInterval(() => {
-            if (welcomed !== reported) onProgress((reported = welcomed), total);
+            if (welcomed === reported) return;
+            reported = welcomed;
+            onProgress(reported, total);
           }, 1000)
         : undefined;
       const finish = (error?: Error) => {
