@@ -10,7 +10,16 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: unknown) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   closed = false;
+  readyState = 0;
+  readonly sent: unknown[] = [];
   constructor(readonly url: string) {}
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
   close() {
     this.closed = true;
   }
@@ -101,6 +110,40 @@ describe('the live connection', () => {
     expect(backoffDelay(50, () => 0.5)).toBe(30_000);
     expect(backoffDelay(50, () => 1)).toBe(36_000);
     expect(backoffDelay(0, () => 0)).toBe(400);
+  });
+
+  it('asks for the watched device once open and again after every reconnect', () => {
+    const h = harness();
+    // before the socket is open nothing can be sent: the watch waits for the open
+    h.client.watch('dev-1');
+    expect(h.sockets[0]!.sent).toEqual([]);
+    h.sockets[0]!.open();
+    expect(h.sockets[0]!.sent).toEqual([{ type: 'watch', deviceId: 'dev-1' }]);
+    // the same device again is no news; leaving the page is
+    h.client.watch('dev-1');
+    h.client.watch(null);
+    expect(h.sockets[0]!.sent).toEqual([
+      { type: 'watch', deviceId: 'dev-1' },
+      { type: 'watch', deviceId: null },
+    ]);
+    h.client.watch('dev-2');
+    h.sockets[0]!.drop();
+    h.timers[0]!.fn();
+    h.sockets[1]!.open();
+    expect(h.sockets[1]!.sent).toEqual([{ type: 'watch', deviceId: 'dev-2' }]);
+  });
+
+  it('hands command results on like any live message', () => {
+    const h = harness();
+    h.sockets[0]!.receive({
+      type: 'commandResult',
+      deviceId: 'dev-1',
+      commandId: 'cmd_1',
+      status: 'running',
+      results: [],
+      at: 5,
+    });
+    expect(h.messages.map((m) => m.type)).toEqual(['commandResult']);
   });
 
   it('parses only text frames', () => {

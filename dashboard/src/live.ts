@@ -1,4 +1,4 @@
-import { LIVE_WS_PATH, type LiveMessage } from '@lagebild/shared';
+import { LIVE_WS_PATH, type LiveClientMessage, type LiveMessage } from '@lagebild/shared';
 import type { ConnectionStatus } from './state.js';
 
 /** The part of the browser's WebSocket the client uses, so tests can hand in a fake. */
@@ -7,8 +7,13 @@ export interface SocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: unknown) => void) | null;
   onerror: ((ev: unknown) => void) | null;
+  readonly readyState: number;
+  send(data: string): void;
   close(): void;
 }
+
+/** WebSocket.OPEN; the constant is not available where tests run without a browser. */
+const OPEN = 1;
 
 export interface LiveClientOptions {
   url: string;
@@ -22,11 +27,16 @@ export interface LiveClientOptions {
 }
 
 export interface LiveClient {
+  /**
+   * Asks for the "check now" results of one device (null: none). Remembered and sent again after
+   * every reconnect, since the server forgets it with the connection.
+   */
+  watch(deviceId: string | null): void;
   /** Stops for good: closes the socket and cancels any pending reconnect. */
   close(): void;
 }
 
-const MESSAGE_TYPES = new Set<string>(['snapshot', 'device', 'fleet', 'probes']);
+const MESSAGE_TYPES = new Set<string>(['snapshot', 'device', 'fleet', 'probes', 'commandResult']);
 
 /** The live endpoint on the host that served the page: wss behind https, ws otherwise. */
 export function liveUrl(location: { protocol: string; host: string }): string {
@@ -68,6 +78,13 @@ export function connectLive(options: LiveClientOptions): LiveClient {
   let timer: unknown = null;
   let attempt = 0;
   let stopped = false;
+  let watching: string | null = null;
+
+  const sendWatch = (ws: SocketLike) => {
+    if (ws.readyState !== OPEN) return;
+    const message: LiveClientMessage = { type: 'watch', deviceId: watching };
+    ws.send(JSON.stringify(message));
+  };
 
   const scheduleReconnect = () => {
     if (stopped || timer !== null) return;
@@ -85,6 +102,9 @@ export function connectLive(options: LiveClientOptions): LiveClient {
     if (stopped) return;
     const ws = createSocket(options.url);
     socket = ws;
+    ws.onopen = () => {
+      if (socket === ws && watching !== null) sendWatch(ws);
+    };
     ws.onmessage = (ev) => {
       if (socket !== ws) return;
       const message = parseLiveMessage(ev.data);
@@ -109,6 +129,11 @@ export function connectLive(options: LiveClientOptions): LiveClient {
   open();
 
   return {
+    watch(deviceId) {
+      if (deviceId === watching) return;
+      watching = deviceId;
+      if (socket) sendWatch(socket);
+    },
     close() {
       stopped = true;
       if (timer !== null) clearTimer(timer);

@@ -53,8 +53,11 @@ function Dashboard({ lang, onLangChange }: { lang: Lang; onLangChange: (lang: La
         if (status === 'reconnecting') fetch('/api/v1/auth/me').catch(() => {});
       },
     });
+    // the open device page decides whose "check now" results the socket brings
+    const unwatch = store.subscribe(() => live.watch(store.getState().watching));
     const tick = setInterval(() => store.tick(), TICK_MS);
     return () => {
+      unwatch();
       live.close();
       clearInterval(tick);
     };

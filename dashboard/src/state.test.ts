@@ -145,3 +145,42 @@ describe('the dashboard state', () => {
     expect(reduce(state, [{ type: 'connection', status: 'connecting' }], NOW)).toBe(state);
   });
 });
+
+describe('"check now" results in the state', () => {
+  const result = (deviceId: string, status: 'running' | 'done') => ({
+    type: 'commandResult' as const,
+    deviceId,
+    commandId: `cmd-${deviceId}`,
+    status,
+    results: [],
+    at: NOW,
+  });
+
+  it('keeps results of the watched device only and forgets them when another device is opened', () => {
+    let state = reduce(initialState(), [{ type: 'watch', deviceId: 'a' }], NOW);
+    expect(state.watching).toBe('a');
+    state = reduce(state, [result('a', 'running'), result('b', 'running'), result('a', 'done')], NOW);
+    expect([...state.checks.values()].map((r) => [r.deviceId, r.status])).toEqual([['a', 'done']]);
+    // another device page: the first device's runs are no longer kept
+    state = reduce(state, [{ type: 'watch', deviceId: 'b' }], NOW);
+    expect(state.checks.size).toBe(0);
+  });
+
+  it('records a requested check at once, before any result arrived', () => {
+    const state = reduce(
+      initialState(),
+      [
+        { type: 'watch', deviceId: 'a' },
+        {
+          type: 'checkRequested',
+          deviceId: 'a',
+          commandId: 'cmd-1',
+          delivered: false,
+          expiresAt: NOW + 60_000,
+        },
+      ],
+      NOW,
+    );
+    expect(state.checks.get('cmd-1')).toMatchObject({ status: 'queued', expiresAt: NOW + 60_000 });
+  });
+});

@@ -1,4 +1,5 @@
 import type { AppLatency, DeviceSummary, FleetCounts, LiveMessage } from '@lagebild/shared';
+import { applyCheckRequested, applyCommandResult, type CheckRequested, type CheckRun } from './checks.js';
 import { addSamples, emptyLatency, type LatencyState, pruneLatency, seedLatency } from './latency.js';
 
 /** How the live WebSocket is doing, as the header shows it. */
@@ -15,13 +16,19 @@ export interface DashboardState {
   clockOffsetMs: number;
   /** counts snapshots, so views can tell that the whole picture was replaced (e.g. after a reconnect) */
   snapshots: number;
+  /** the device whose "check now" results the live socket should send (the open device page) */
+  watching: string | null;
+  /** "check now" runs of the watched device by command id, as far as they got */
+  checks: ReadonlyMap<string, CheckRun>;
 }
 
 /** What changes the state: live messages plus the few things the app itself learns. */
 export type Action =
   | LiveMessage
   | { type: 'connection'; status: ConnectionStatus }
-  | { type: 'latencyHistory'; history: AppLatency };
+  | { type: 'latencyHistory'; history: AppLatency }
+  | { type: 'watch'; deviceId: string | null }
+  | CheckRequested;
 
 /** The state before anything arrived. */
 export function initialState(): DashboardState {
@@ -32,6 +39,8 @@ export function initialState(): DashboardState {
     latency: emptyLatency(),
     clockOffsetMs: 0,
     snapshots: 0,
+    watching: null,
+    checks: new Map(),
   };
 }
 
@@ -71,6 +80,22 @@ export function reduce(state: DashboardState, actions: readonly Action[], now: n
         break;
       case 'latencyHistory':
         next = { ...next, latency: seedLatency(next.latency, action.history, now + next.clockOffsetMs) };
+        break;
+      case 'watch':
+        // another device page: the runs of the one before are no longer of interest
+        if (next.watching !== action.deviceId)
+          next = {
+            ...next,
+            watching: action.deviceId,
+            checks: new Map([...next.checks].filter(([, run]) => run.deviceId === action.deviceId)),
+          };
+        break;
+      case 'commandResult':
+        if (action.deviceId === next.watching)
+          next = { ...next, checks: applyCommandResult(next.checks, action, now + next.clockOffsetMs) };
+        break;
+      case 'checkRequested':
+        next = { ...next, checks: applyCheckRequested(next.checks, action, now + next.clockOffsetMs) };
         break;
     }
   }

@@ -2,20 +2,16 @@ import type { DeviceDetail, DeviceSummary, LatestProbe } from '@lagebild/shared'
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, fetchDevice } from '../api.js';
-import { KeyBadge, StatusBadge, VpnBadge } from '../components/badges.js';
-import {
-  eventKindLabel,
-  eventValueLabel,
-  formatDateTime,
-  formatMs,
-  formatPct,
-  linkLabel,
-  osLabel,
-  probeErrorLabel,
-} from '../format.js';
-import { useLang } from '../hooks.js';
+import { CheckNow } from '../components/check-now.js';
+import { DeviceCards } from '../components/device-cards.js';
+import { DeviceFindings } from '../components/device-findings.js';
+import { DeviceLatency } from '../components/device-latency.js';
+import { DeviceTimeline } from '../components/device-timeline.js';
+import { formatDateTime, formatMs, probeErrorLabel } from '../format.js';
+import { useLang, useNow } from '../hooks.js';
 import type { Lang, Translate } from '../i18n.js';
 import { Link } from '../router.js';
+import type { Store } from '../store.js';
 
 // a burst of live changes (e.g. a flapping tunnel) leads to one refetch, not one per message
 const REFETCH_DELAY_MS = 1000;
@@ -53,70 +49,6 @@ function useDeviceDetail(id: string, live: DeviceSummary | undefined): Load {
   return load;
 }
 
-function Facts({ children }: { children: ComponentChildren }) {
-  return <dl class="facts">{children}</dl>;
-}
-
-function Fact({ label, children, testId }: { label: string; children: ComponentChildren; testId?: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{children}</dd>
-    </div>
-  );
-}
-
-function StateCard({ title, children }: { title: string; children: ComponentChildren }) {
-  return (
-    <section class="card state-card">
-      <h2>{title}</h2>
-      {children}
-    </section>
-  );
-}
-
-function ts(value: number | null, lang: Lang, none: string) {
-  return value === null ? (
-    none
-  ) : (
-    <time dateTime={new Date(value).toISOString()}>{formatDateTime(value, lang)}</time>
-  );
-}
-
-function HealthCard({ device: d, lang, t }: { device: DeviceDetail; lang: Lang; t: Translate }) {
-  const h = d.health;
-  if (!h) {
-    return (
-      <StateCard title={t('detail.health')}>
-        <p class="muted-text">{t('detail.noHealth')}</p>
-      </StateCard>
-    );
-  }
-  const none = t('common.none');
-  const wifi =
-    h.link === 'wifi' && h.wifiSignalPct != null
-      ? ` · ${t('detail.wifiSignal', { pct: formatPct(h.wifiSignalPct, lang) })}`
-      : '';
-  const power = h.onAc == null ? '' : ` · ${t(h.onAc ? 'detail.onAc' : 'detail.onBattery')}`;
-  return (
-    <StateCard title={t('detail.health')}>
-      <Facts>
-        <Fact label={t('detail.cpu')}>{formatPct(h.cpuPct, lang)}</Fact>
-        <Fact label={t('detail.memory')}>{formatPct(h.memPct, lang)}</Fact>
-        <Fact label={t('detail.link')}>
-          {linkLabel(h.link, lang)}
-          {wifi}
-        </Fact>
-        <Fact label={t('detail.battery')}>
-          {h.batteryPct == null ? none : formatPct(h.batteryPct, lang)}
-          {power}
-        </Fact>
-        <Fact label={t('detail.measuredAt')}>{ts(h.ts, lang, none)}</Fact>
-      </Facts>
-    </StateCard>
-  );
-}
-
 function ProbeRow({ probe: p, lang, t }: { probe: LatestProbe; lang: Lang; t: Translate }) {
   const ms = (v: number | undefined) => formatMs(v, lang);
   return (
@@ -141,12 +73,20 @@ function ProbeRow({ probe: p, lang, t }: { probe: LatestProbe; lang: Lang; t: Tr
   );
 }
 
-function DeviceView({ device: d, lang, t }: { device: DeviceDetail; lang: Lang; t: Translate }) {
-  const none = t('common.none');
-  const keyModel = d.securityKey.model ?? (d.securityKeys.map((k) => k.product).join(', ') || none);
-  const os = osLabel(d.os, d.osVersion, d.identity.osBuild, lang);
-  // newest first, whatever order the server used
-  const events = [...d.events].sort((a, b) => b.ts - a.ts);
+function DeviceView({
+  device: d,
+  store,
+  now,
+  lang,
+  t,
+}: {
+  device: DeviceDetail;
+  store: Store;
+  now: number;
+  lang: Lang;
+  t: Translate;
+}) {
+  const apps = [...new Set(d.probes.map((p) => p.app))];
   return (
     <>
       <h1 data-testid="device-hostname">{d.hostname}</h1>
@@ -155,39 +95,10 @@ function DeviceView({ device: d, lang, t }: { device: DeviceDetail; lang: Lang; 
         {d.identity.manufacturer && ` · ${d.identity.manufacturer}`}
         {d.identity.model && ` ${d.identity.model}`}
       </p>
-      <div class="state-cards">
-        <StateCard title={t('detail.contact')}>
-          <Facts>
-            <Fact label={t('table.status')} testId="detail-status">
-              <StatusBadge online={d.online} lang={lang} />
-            </Fact>
-            <Fact label={t('detail.lastSeen')}>{ts(d.lastSeen, lang, none)}</Fact>
-            <Fact label={t('detail.agentVersion')}>{d.agentVersion ?? none}</Fact>
-            <Fact label={t('detail.os')}>{os}</Fact>
-          </Facts>
-        </StateCard>
-        <StateCard title={t('detail.vpn')}>
-          <Facts>
-            <Fact label={t('table.status')} testId="detail-vpn">
-              <VpnBadge state={d.vpn.state} lang={lang} />
-            </Fact>
-            <Fact label={t('detail.vendor')}>{d.vpn.vendor ?? none}</Fact>
-            <Fact label={t('detail.gateway')}>{d.vpn.gateway ?? none}</Fact>
-            <Fact label={t('detail.since')}>{ts(d.vpn.since, lang, none)}</Fact>
-            <Fact label={t('detail.rtt')}>{formatMs(d.vpnDetail.gatewayRttMs, lang)}</Fact>
-            <Fact label={t('detail.flaps')}>{d.vpnDetail.changesLastHour ?? none}</Fact>
-          </Facts>
-        </StateCard>
-        <StateCard title={t('detail.securityKey')}>
-          <Facts>
-            <Fact label={t('table.status')} testId="detail-key">
-              <KeyBadge present={d.securityKey.present} lang={lang} />
-            </Fact>
-            <Fact label={t('detail.keyModel')}>{keyModel}</Fact>
-          </Facts>
-        </StateCard>
-        <HealthCard device={d} lang={lang} t={t} />
-      </div>
+      <DeviceCards device={d} now={now} lang={lang} t={t} />
+      <CheckNow deviceId={d.id} online={d.online} store={store} />
+      <DeviceFindings device={d} />
+      <DeviceLatency deviceId={d.id} apps={apps} />
 
       <section class="panel" aria-labelledby="probes-title">
         <h2 id="probes-title">{t('detail.probes')}</h2>
@@ -219,49 +130,34 @@ function DeviceView({ device: d, lang, t }: { device: DeviceDetail; lang: Lang; 
         )}
       </section>
 
-      <section class="panel" aria-labelledby="events-title">
-        <h2 id="events-title">{t('detail.events')}</h2>
-        {events.length === 0 ? (
-          <p class="muted-text">{t('detail.noEvents')}</p>
-        ) : (
-          <div class="table-scroll">
-            <table>
-              <caption class="visually-hidden">{t('detail.events')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('event.time')}</th>
-                  <th scope="col">{t('event.kind')}</th>
-                  <th scope="col">{t('event.change')}</th>
-                  <th scope="col">{t('event.detail')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e, i) => (
-                  // events have no id; time + kind + position is stable within one response
-                  <tr key={`${e.ts}-${e.kind}-${i}`} data-testid="event-row">
-                    <td class="num">{formatDateTime(e.ts, lang)}</td>
-                    <td>{eventKindLabel(e.kind, lang)}</td>
-                    <td>
-                      {e.from === null && e.to === null
-                        ? none
-                        : `${eventValueLabel(e.from, lang)} → ${eventValueLabel(e.to, lang)}`}
-                    </td>
-                    <td>{e.detail ?? none}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <DeviceTimeline events={d.events} now={now} lang={lang} t={t} />
     </>
   );
 }
 
-/** One device: state cards, latest probes with phases, recent events; follows live changes. */
-export function DeviceDetailPage({ id, live }: { id: string; live: DeviceSummary | undefined }) {
+/**
+ * One device: state cards, "Jetzt prüfen" with live results, latency against the fleet, latest probes
+ * and the timeline of events; follows live changes.
+ */
+export function DeviceDetailPage({
+  id,
+  live,
+  store,
+}: {
+  id: string;
+  live: DeviceSummary | undefined;
+  store: Store;
+}) {
   const [lang, t] = useLang();
   const load = useDeviceDetail(id, live);
+  // relative times ("seit 12 Min.") move on by themselves
+  const now = useNow(30_000);
+
+  // the live socket brings this device's "check now" results while the page is open
+  useEffect(() => {
+    store.dispatch({ type: 'watch', deviceId: id });
+    return () => store.dispatch({ type: 'watch', deviceId: null });
+  }, [store, id]);
   // the live summary is newer than the last fetch; the fetch fills in what summaries do not carry
   const device = load.kind === 'ready' ? (live ? { ...load.detail, ...live } : load.detail) : null;
 
@@ -273,16 +169,21 @@ export function DeviceDetailPage({ id, live }: { id: string; live: DeviceSummary
   }, [device?.hostname, t]);
 
   let body: ComponentChildren;
-  if (device) body = <DeviceView device={device} lang={lang} t={t} />;
+  if (device) body = <DeviceView device={device} store={store} now={now} lang={lang} t={t} />;
   else if (load.kind === 'failed') {
     const notFound = load.error instanceof ApiError && load.error.status === 404;
+    const forbidden = load.error instanceof ApiError && load.error.status === 403;
     const reason =
       load.error instanceof ApiError ? (load.error.code ?? `HTTP ${load.error.status}`) : String(load.error);
     body = (
       <>
         <h1>{live?.hostname ?? id}</h1>
         <p class="notice" role="alert">
-          {notFound ? t('detail.notFound') : t('detail.error', { reason })}
+          {notFound
+            ? t('detail.notFound')
+            : forbidden
+              ? t('device.forbidden')
+              : t('detail.error', { reason })}
         </p>
       </>
     );

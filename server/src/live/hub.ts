@@ -46,7 +46,10 @@ export class LiveHub {
   private closed = false;
   private relay: ((event: LiveEvent) => void) | undefined;
 
-  constructor(private readonly deps: LiveHubDeps) {}
+  constructor(private readonly deps: LiveHubDeps) {
+    // every open dashboard listens for command results: hundreds are normal, not a leak
+    this.events.setMaxListeners(0);
+  }
 
   /** Hands every local event to `relay` as well (one per call, uncoalesced; the relay batches). */
   relayTo(relay: ((event: LiveEvent) => void) | undefined): void {

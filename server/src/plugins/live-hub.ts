@@ -1,6 +1,8 @@
 import { LIVE_WS_PATH } from '@lagebild/shared';
 import fp from 'fastify-plugin';
 import WebSocket from 'ws';
+import { allowedRoles } from '../auth/permissions.js';
+import { commandResultMessage, parseClientMessage } from '../live/client-messages.js';
 import { LiveHub } from '../live/hub.js';
 
 /** A dashboard that cannot keep up is dropped rather than letting its backlog grow without bound. */
@@ -23,7 +25,7 @@ export default fp(
       hub.close();
     });
 
-    app.get(LIVE_WS_PATH, { websocket: true }, async (socket) => {
+    app.get(LIVE_WS_PATH, { websocket: true }, async (socket, request) => {
       const send = (text: string) => {
         if (socket.readyState !== WebSocket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.terminate();
@@ -33,6 +35,20 @@ export default fp(
       let backlog: string[] | null = [];
       const unsubscribe = hub.subscribe((text) => (backlog ? backlog.push(text) : send(text)));
       socket.on('close', unsubscribe);
+
+      // command results go only to dashboards showing that device, and only to roles that may open it
+      const role = request.user?.role;
+      const mayWatch = role !== undefined && allowedRoles('GET', '/api/v1/devices/:id').includes(role);
+      let watching: string | null = null;
+      socket.on('message', (data, isBinary) => {
+        const message = isBinary ? null : parseClientMessage(data.toString());
+        if (message?.type === 'watch') watching = mayWatch ? message.deviceId : null;
+      });
+      const stopResults = hub.onCommandResult((event) => {
+        if (watching === event.deviceId)
+          send(JSON.stringify(commandResultMessage(event, app.lagebild.now())));
+      });
+      socket.on('close', stopResults);
       try {
         send(JSON.stringify(await hub.snapshot()));
       } catch (err) {
