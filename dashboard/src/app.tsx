@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchLatency } from './api.js';
-import { UserMenu } from './auth/index.js';
+import { canAdminister, UserMenu, useRole } from './auth/index.js';
 import { ConnectionStatusBadge } from './components/connection-status.js';
 import { LangContext, useStoreState } from './hooks.js';
 import { LANGS, type Lang, translate } from './i18n.js';
@@ -11,8 +11,9 @@ import { DeviceDetailPage } from './pages/device-detail.js';
 import { DevicesPage } from './pages/devices.js';
 import { NotFoundPage } from './pages/not-found.js';
 import { OverviewPage } from './pages/overview.js';
+import { SettingsPage } from './pages/settings.js';
 import { Link, useRoute } from './router.js';
-import { appsPath, devicesPath, parseAppQuery, parseDevicesQuery } from './routes.js';
+import { appsPath, devicesPath, parseAppQuery, parseDevicesQuery, settingsPath } from './routes.js';
 import type { Store } from './store.js';
 
 export interface AppProps {
@@ -47,11 +48,12 @@ export function App({ store, lang, onLangChange }: AppProps) {
   const route = useRoute();
   const latencyFailed = useLatencyHistory(store, state.snapshots);
   const t = (key: Parameters<typeof translate>[1]) => translate(lang, key);
+  const admin = canAdminister(useRole());
 
   let page = <NotFoundPage />;
   if (route.name === 'overview') page = <OverviewPage state={state} latencyFailed={latencyFailed} />;
   else if (route.name === 'device')
-    page = <DeviceDetailPage key={route.id} id={route.id} live={state.devices.get(route.id)} />;
+    page = <DeviceDetailPage key={route.id} id={route.id} live={state.devices.get(route.id)} store={store} />;
   // pages that read their query start over when a link changes it (a route object is new per navigation)
   else if (route.name === 'devices')
     page = <DevicesPage key={route} initial={parseDevicesQuery(location.search)} />;
@@ -59,6 +61,8 @@ export function App({ store, lang, onLangChange }: AppProps) {
     page = <AppsPage key={route} initialRange={parseAppQuery(location.search).range} />;
   else if (route.name === 'app')
     page = <AppDetailPage key={route} app={route.app} initial={parseAppQuery(location.search)} />;
+  // servicedesk and viewer get the page's "no access" text: a pasted link should say why, not 404
+  else if (route.name === 'settings') page = <SettingsPage />;
 
   return (
     <LangContext.Provider value={lang}>
@@ -86,6 +90,11 @@ export function App({ store, lang, onLangChange }: AppProps) {
             >
               {t('devices.nav')}
             </Link>
+            {admin ? (
+              <Link href={settingsPath()} aria-current={route.name === 'settings' ? 'page' : undefined}>
+                {t('settings.nav')}
+              </Link>
+            ) : null}
           </nav>
           <div class="top-end">
             <ConnectionStatusBadge status={state.connection} />

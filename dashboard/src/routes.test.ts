@@ -7,9 +7,16 @@ import {
   parseAppQuery,
   parseDevicesQuery,
   parseRoute,
+  settingsPath,
 } from './routes.js';
 
 describe('routes', () => {
+  it('show the settings at /einstellungen and nothing below it', () => {
+    expect(parseRoute(settingsPath())).toEqual({ name: 'settings' });
+    expect(parseRoute('/einstellungen/')).toEqual({ name: 'settings' });
+    expect(parseRoute('/einstellungen/benutzer')).toEqual({ name: 'notFound' });
+  });
+
   it('show the overview at the root', () => {
     expect(parseRoute('/')).toEqual({ name: 'overview' });
   });

@@ -7,10 +7,12 @@ export type Route =
   | { name: 'device'; id: string }
   | { name: 'apps' }
   | { name: 'app'; app: string }
+  | { name: 'settings' }
   | { name: 'notFound' };
 
 const DEVICES = '/geraete';
 const APPS = '/fachverfahren';
+const SETTINGS = '/einstellungen';
 
 /** The one path segment after `prefix/`, decoded; null when there is none, more than one, or it is malformed. */
 function segmentAfter(path: string, prefix: string): string | null {
@@ -25,13 +27,15 @@ function segmentAfter(path: string, prefix: string): string | null {
 
 /**
  * Reads a location path into a route: `/` the overview, `/geraete` the device search, `/geraete/<id>`
- * one device, `/fachverfahren` every application, `/fachverfahren/<app>` one application.
+ * one device, `/fachverfahren` every application, `/fachverfahren/<app>` one application, `/einstellungen`
+ * the settings.
  */
 export function parseRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (path === '' || path === '/') return { name: 'overview' };
   if (path === DEVICES) return { name: 'devices' };
   if (path === APPS) return { name: 'apps' };
+  if (path === SETTINGS) return { name: 'settings' };
   if (path.startsWith(`${DEVICES}/`)) {
     const id = segmentAfter(path, DEVICES);
     return id === null ? { name: 'notFound' } : { name: 'device', id };
@@ -41,6 +45,11 @@ export function parseRoute(pathname: string): Route {
     return app === null ? { name: 'notFound' } : { name: 'app', app };
   }
   return { name: 'notFound' };
+}
+
+/** The settings page (admins only). */
+export function settingsPath(): string {
+  return SETTINGS;
 }
 
 /** The path of one device's page. */

@@ -1,7 +1,7 @@
 import { CheckName, ERROR_CODES, type ErrorCode, Timestamp } from '@lagebild/shared';
 import Type, { type Static, type TSchema } from 'typebox';
 import type { Role } from './auth/roles.js';
-import type { EnrollSecretInfo, StoredCommand } from './store/store.js';
+import type { EnrollSecretInfo, StoredCommand, UserInfo } from './store/store.js';
 
 /**
  * REST shapes that only the server knows (admin answers, errors, health) and the tags of the OpenAPI
@@ -203,3 +203,63 @@ type Assert<T extends true> = T;
 export type EnrollSecretMatchesStore = Assert<Same<Static<typeof EnrollSecret>, EnrollSecretInfo>>;
 export type CommandMatchesStore = Assert<Same<Static<typeof Command>, StoredCommand>>;
 export type SignedInRoleMatches = Assert<Same<Static<typeof SignedIn>['role'], Role>>;
+
+// ---- settings page: users, effective settings, probe preview ----
+
+const RoleSchema = Type.Union(
+  [Type.Literal('admin'), Type.Literal('servicedesk'), Type.Literal('viewer'), Type.Literal('datenschutz')],
+  {
+    description:
+      'admin: everything; servicedesk: devices and checks; viewer: fleet views; datenschutz: none.',
+  },
+);
+const UserName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',
+  description: 'Letters, digits and . _ @ -, starting with a letter or digit; unique without regard to case.',
+});
+const NewPassword = Type.String({
+  minLength: 12,
+  maxLength: 1024,
+  description: 'At least 12 characters.',
+});
+
+/** A dashboard user as the API shows it (never the password hash). */
+export const User = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  role: RoleSchema,
+  createdAt: Timestamp,
+});
+export const UserList = Type.Object({ users: Type.Array(User) });
+export const UserNameParams = Type.Object({ name: UserName });
+
+/** POST /api/v1/users */
+export const NewUserBody = Type.Object(
+  { name: UserName, role: RoleSchema, password: NewPassword },
+  { additionalProperties: false },
+);
+/** PATCH /api/v1/users/:name */
+export const UserRoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+/** PUT /api/v1/users/:name/password */
+export const UserPasswordBody = Type.Object({ password: NewPassword }, { additionalProperties: false });
+
+const Duration = (description: string) => Type.Integer({ minimum: 0, description: `${description} (ms)` });
+
+/** GET /api/v1/settings: what the server options set; read-only. */
+export const Settings = Type.Object({
+  retention: Type.Object({
+    rawMs: Duration('Raw samples are kept this long'),
+    minuteMs: Duration('Minute rollups are kept this long'),
+    hourMs: Duration('Hour rollups are kept this long'),
+    eventsMs: Duration('Device events are kept this long'),
+  }),
+  sessions: Type.Object({
+    idleMs: Duration('A dashboard session ends after this long without use'),
+    absoluteMs: Duration('A dashboard session ends this long after sign-in, however active'),
+  }),
+  retentionIntervalMs: Duration('How often expired data is deleted; 0 = never'),
+});
+
+export type UserMatchesStore = Assert<Same<Static<typeof User>, UserInfo>>;

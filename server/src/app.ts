@@ -7,7 +7,9 @@ import adminApi from './plugins/api-admin.js';
 import appsApi from './plugins/api-apps.js';
 import configApi from './plugins/api-config.js';
 import devicesApi from './plugins/api-devices.js';
+import settingsApi from './plugins/api-settings.js';
 import statsApi from './plugins/api-stats.js';
+import usersApi from './plugins/api-users.js';
 import auth from './plugins/auth.js';
 import cluster from './plugins/cluster.js';
 import dashboard from './plugins/dashboard.js';
@@ -56,6 +58,8 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     await app.register(statsApi, { prefix: '/api/v1' });
     await app.register(configApi, { prefix: '/api/v1' });
     await app.register(adminApi, { prefix: '/api/v1' });
+    await app.register(usersApi, { prefix: '/api/v1' });
+    await app.register(settingsApi, { prefix: '/api/v1' });
     await app.register(health);
     await app.register(dashboard);
     await app.ready();

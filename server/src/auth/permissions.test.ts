@@ -106,6 +106,28 @@ describe('permission table', () => {
     { route: 'POST /api/v1/enroll-secrets', url: '/api/v1/enroll-secrets', payload: { label: 'x' }, ok: 201 },
     { route: 'DELETE /api/v1/enroll-secrets/:id', url: '/api/v1/enroll-secrets/sec_unknown', ok: 404 },
     { route: 'POST /api/v1/devices/:id/revoke', url: '/api/v1/devices/dev_unknown/revoke', ok: 404 },
+    { route: 'GET /api/v1/users', url: '/api/v1/users', ok: 200 },
+    {
+      route: 'POST /api/v1/users',
+      url: '/api/v1/users',
+      payload: { name: 'perm-new', role: 'viewer', password: 'long-enough-password' },
+      ok: 201,
+    },
+    { route: 'PATCH /api/v1/users/:name', url: '/api/v1/users/nobody', payload: { role: 'viewer' }, ok: 404 },
+    {
+      route: 'PUT /api/v1/users/:name/password',
+      url: '/api/v1/users/nobody/password',
+      payload: { password: 'long-enough-password' },
+      ok: 404,
+    },
+    { route: 'DELETE /api/v1/users/:name', url: '/api/v1/users/nobody', ok: 404 },
+    { route: 'GET /api/v1/settings', url: '/api/v1/settings', ok: 200 },
+    {
+      route: 'POST /api/v1/config/probes/preview',
+      url: '/api/v1/config/probes/preview',
+      payload: { id: 'p', app: 'P', kind: 'tcp', target: '127.0.0.1:1', intervalSec: 30, timeoutMs: 500 },
+      ok: 200,
+    },
   ];
 
   it('answers every guarded route by role: allowed, 403 forbidden, or 401 without a session', async () => {
@@ -115,7 +137,7 @@ describe('permission table', () => {
     expect([...covered].sort()).toEqual(Object.keys(PERMISSIONS).sort());
 
     for (const call of calls()) {
-      const method = call.route.split(' ')[0] as 'GET' | 'POST' | 'PUT' | 'DELETE';
+      const method = call.route.split(' ')[0] as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
       const anonymous = await app.inject({ method, url: call.url, payload: call.payload });
       expect(anonymous.statusCode, `${call.route} without a session`).toBe(401);
       expect(anonymous.json()).toMatchObject({ error: 'unauthenticated', code: 'LB_ERR_UNAUTHENTICATED' });

@@ -31,6 +31,13 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'POST /api/v1/enroll-secrets': ADMIN,
   'DELETE /api/v1/enroll-secrets/:id': ADMIN,
   'POST /api/v1/devices/:id/revoke': ADMIN,
+  'GET /api/v1/users': ADMIN,
+  'POST /api/v1/users': ADMIN,
+  'PATCH /api/v1/users/:name': ADMIN,
+  'PUT /api/v1/users/:name/password': ADMIN,
+  'DELETE /api/v1/users/:name': ADMIN,
+  'GET /api/v1/settings': ADMIN,
+  'POST /api/v1/config/probes/preview': ADMIN,
 };
 
 /** Open without a session: signing in itself. Everything outside /api/v1 and the live socket is open too. */

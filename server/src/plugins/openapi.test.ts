@@ -69,6 +69,10 @@ const WITH_BODY = [
   'POST /api/v1/devices/:id/checks',
   `POST ${ENROLL_PATH}`,
   'POST /api/v1/auth/login',
+  'POST /api/v1/users',
+  'PATCH /api/v1/users/:name',
+  'PUT /api/v1/users/:name/password',
+  'POST /api/v1/config/probes/preview',
 ];
 
 const isDocumentedRest = (url: string) =>

@@ -41,6 +41,7 @@ export type UserParts = Pick<
   | 'userByName'
   | 'listUsers'
   | 'setUserPassword'
+  | 'setUserRole'
   | 'removeUser'
   | 'createSession'
   | 'touchSession'
@@ -159,6 +160,9 @@ export abstract class ComposedStore implements Store {
   }
   async setUserPassword(...a: Args<'setUserPassword'>) {
     return this.parts.setUserPassword(...a);
+  }
+  async setUserRole(...a: Args<'setUserRole'>) {
+    return this.parts.setUserRole(...a);
   }
   async removeUser(...a: Args<'removeUser'>) {
     return this.parts.removeUser(...a);

@@ -12,6 +12,7 @@ export function createUserOps(db: Database): UserParts {
   const byName = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE name = ?`);
   const all = db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY name, id`);
   const setHash = db.prepare('UPDATE users SET password_hash = ? WHERE name = ? RETURNING id');
+  const setRole = db.prepare(`UPDATE users SET role = ? WHERE name = ? RETURNING ${USER_COLUMNS}`);
   const deleteUser = db.prepare('DELETE FROM users WHERE name = ? RETURNING id');
   const deleteUserSessions = db.prepare('DELETE FROM sessions WHERE user_id = ?');
   const insertSession = db.prepare(
@@ -47,6 +48,10 @@ export function createUserOps(db: Database): UserParts {
       deleteUserSessions.run(row.id);
       return true;
     }),
+    setUserRole(name, role) {
+      const row = setRole.get(role, name) as UserRow | undefined;
+      return row ? toUserInfo(row) : null;
+    },
     removeUser: db.transaction((name: string): boolean => {
       const row = deleteUser.get(name) as { id: number } | undefined;
       if (!row) return false;

@@ -259,6 +259,8 @@ export interface Store {
   listUsers(): Promise<UserInfo[]>;
   /** Replaces the password hash and ends the user's sessions; false for an unknown user. */
   setUserPassword(name: string, passwordHash: string): Promise<boolean>;
+  /** Gives the user another role (open sessions follow at once); null for an unknown user. */
+  setUserRole(name: string, role: Role): Promise<UserInfo | null>;
   /** Removes the user and their sessions; false for an unknown user. */
   removeUser(name: string): Promise<boolean>;
   createSession(input: NewSession): Promise<void>;

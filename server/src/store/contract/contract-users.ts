@@ -85,6 +85,25 @@ export function usersContract(open: OpenStore): void {
       expect(await store.touchSession(sha256('live'), T0 + 3 * HOUR, T0 + 11 * HOUR)).toEqual(user);
     });
 
+    it("changes a user's role, and open sessions see the new role at once", async () => {
+      const { store } = ref;
+      const c = (await store.addUser({ name: 'Carla', role: 'viewer', passwordHash: HASH_A, now: T0 }))!;
+      await store.createSession({
+        idHash: sha256('c1'),
+        userId: c.id,
+        now: T0,
+        expiresAt: T0 + 24 * HOUR,
+        idleExpiresAt: T0 + 8 * HOUR,
+      });
+      expect(await store.setUserRole('carla', 'servicedesk')).toEqual({ ...c, role: 'servicedesk' });
+      expect(await store.touchSession(sha256('c1'), T0 + MIN, T0 + HOUR)).toEqual({
+        ...c,
+        role: 'servicedesk',
+      });
+      expect((await store.userByName('CARLA'))?.passwordHash).toBe(HASH_A);
+      expect(await store.setUserRole('nobody', 'admin')).toBeNull();
+    });
+
     it('ends every session of a user whose password changes or who is removed', async () => {
       const { store } = ref;
       const a = (await store.addUser({ name: 'a', role: 'admin', passwordHash: HASH_A, now: T0 }))!;

@@ -40,6 +40,14 @@ export function createUserOps(pool: pg.Pool): UserParts {
       return (r.rowCount ?? 0) > 0;
     },
 
+    async setUserRole(name, role) {
+      const { rows } = await pool.query<UserRow>(
+        `UPDATE users SET role = $1 WHERE lower(name) = lower($2) RETURNING ${USER_COLUMNS}`,
+        [role, name],
+      );
+      return rows[0] ? toUserInfo(rows[0]) : null;
+    },
+
     async removeUser(name) {
       // the sessions go by ON DELETE CASCADE
       const r = await pool.query('DELETE FROM users WHERE lower(name) = lower($1)', [name]);
