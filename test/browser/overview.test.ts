@@ -111,6 +111,43 @@ describe('the demo dashboard in a real browser', () => {
     await waitForCount(page, 'count-online', (n) => n === before, 10_000);
   });
 
+  it('shows a VPN drop on the overview and on the device page within 2 s', async () => {
+    const sims = demo.fleet.devices.length;
+    // every simulated tunnel held up, so that the one drop below is the only change
+    for (let i = 0; i < sims; i++) demo.fleet.setVpn(i, 'up');
+    const id = demo.fleet.devices[0]!.id!;
+    // a second window with the same session
+    const second = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'de-DE' });
+    await second.addCookies(await page.context().cookies());
+    const detail = await second.newPage();
+    try {
+      await detail.goto(new URL(`/geraete/${encodeURIComponent(id)}`, demo.url).toString());
+      await detail.locator('[data-testid="detail-vpn"] [data-state="up"]').waitFor({ timeout: 15_000 });
+      // the count of dropped tunnels settles (the local agent has its own, unchanging state)
+      let before = await count(page, 'count-vpn-down');
+      for (let settled = 0; settled < 2; ) {
+        await page.waitForTimeout(1_000);
+        const now = await count(page, 'count-vpn-down');
+        settled = now === before ? settled + 1 : 0;
+        before = now;
+      }
+      const dropped = Date.now();
+      demo.fleet.setVpn(0, 'down');
+      await waitForCount(page, 'count-vpn-down', (n) => n === before + 1, 2_000);
+      const onOverview = Date.now() - dropped;
+      await detail.locator('[data-testid="detail-vpn"] [data-state="down"]').waitFor({ timeout: 2_000 });
+      const onDevicePage = Date.now() - dropped;
+      console.info(
+        `VPN drop shown after ${onOverview} ms on the overview, ${onDevicePage} ms on the device page`,
+      );
+      expect(onOverview).toBeLessThanOrEqual(2_000);
+      expect(onDevicePage).toBeLessThanOrEqual(2_000);
+    } finally {
+      await second.close();
+      for (let i = 0; i < sims; i++) demo.fleet.setVpn(i, 'auto');
+    }
+  });
+
   it('draws the latency chart and saves a screenshot for the README', async () => {
     await page.waitForSelector('.uplot canvas', { timeout: 15_000 });
     // let live probe results reach the chart
