@@ -2,8 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 
 /**
- * Samples folded per call. SQLite folds synchronously (about 20–30 µs per sample), so a smaller step
- * keeps each pause of the event loop short; a backlog is worked off in steps with I/O in between.
+ * Samples folded per call. SQLite folds synchronously in the event loop: 60–75 µs per sample were
+ * measured with 10,000 devices and 5 Fachverfahren (each sample touches its own device cells), so a
+ * step of 10,000 pauses the server for about 0.6 s; a backlog is worked off in steps with I/O in
+ * between. Folding outside the event loop is the open fix.
  */
 const ROLLUP_STEP = 10_000;
 /** A backlog from before a restart is folded soon after the start. */
