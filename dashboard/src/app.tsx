@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchLatency } from './api.js';
 import { canAdminister, UserMenu, useRole } from './auth/index.js';
+import { LangSwitch } from './auth/lang-switch.js';
 import { ConnectionStatusBadge } from './components/connection-status.js';
 import { LangContext, useStoreState } from './hooks.js';
-import { LANGS, type Lang, translate } from './i18n.js';
+import { type Lang, translate } from './i18n.js';
 import { CHART_BUCKET_SEC, CHART_MINUTES } from './latency.js';
 import { AppDetailPage } from './pages/app-detail.js';
 import { AppsPage } from './pages/apps.js';
@@ -99,22 +100,7 @@ export function App({ store, lang, onLangChange }: AppProps) {
           <div class="top-end">
             <ConnectionStatusBadge status={state.connection} />
             <UserMenu />
-            <fieldset class="lang">
-              <legend class="visually-hidden">{t('lang.label')}</legend>
-              {LANGS.map((l) => (
-                <button
-                  type="button"
-                  key={l}
-                  lang={l}
-                  aria-pressed={l === lang}
-                  title={translate(l, `lang.${l}`)}
-                  onClick={() => onLangChange(l)}
-                  data-testid={`lang-${l}`}
-                >
-                  {l.toUpperCase()}
-                </button>
-              ))}
-            </fieldset>
+            <LangSwitch lang={lang} onChange={onLangChange} />
           </div>
         </div>
       </header>

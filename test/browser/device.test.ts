@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Demo, startDemo } from '@lagebild/demo';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.js';
+import { assertChromium, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
 
-const CHROMIUM = process.env.LAGEBILD_CHROMIUM ?? '/usr/bin/chromium';
 const DEVICES = 20;
 const screenshots = join(repoRoot, 'docs', 'screenshots');
 
@@ -30,21 +30,10 @@ describe('the Gerät page in a real browser', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-    }
+    assertChromium();
     dataDir = mkdtempSync(join(tmpdir(), 'lagebild-device-'));
     demo = await startDemo({ port: 0, devices: DEVICES, dataDir, speed: 3, agent: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'de-DE' });
     page.on('dialog', (d) => {
       dialogs.push(d.message());

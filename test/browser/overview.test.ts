@@ -2,13 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Demo, startDemo } from '@lagebild/demo';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.js';
+import { assertChromium, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
-
-const CHROMIUM = process.env.LAGEBILD_CHROMIUM ?? '/usr/bin/chromium';
 
 async function count(page: Page, testId: string): Promise<number> {
   const value = await page.getByTestId(testId).getAttribute('data-value');
@@ -33,23 +32,10 @@ describe('the demo dashboard in a real browser', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-    }
+    assertChromium();
     dataDir = mkdtempSync(join(tmpdir(), 'lagebild-demo-'));
     demo = await startDemo({ port: 0, devices: 200, dataDir, speed: 3 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'de-DE' });
   }, 120_000);
 

@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Demo, startDemo } from '@lagebild/demo';
 import { ENROLL_PATH, PROTOCOL_VERSION } from '@lagebild/shared';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.js';
+import { assertChromium, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
 
-const CHROMIUM = process.env.LAGEBILD_CHROMIUM ?? '/usr/bin/chromium';
 const XSS_HOSTNAME = '<img src=x onerror=alert(1)>';
 const DEVICES = 60;
 const screenshots = join(repoRoot, 'docs', 'screenshots');
@@ -47,9 +47,7 @@ describe('the Geräte and Fachverfahren pages in a real browser', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-    }
+    assertChromium();
     dataDir = mkdtempSync(join(tmpdir(), 'lagebild-pages-'));
     demo = await startDemo({ port: 0, devices: DEVICES, dataDir, speed: 3, agent: false });
     // a notebook whose hostname is markup enrolls through the agent protocol like any other
@@ -66,18 +64,7 @@ describe('the Geräte and Fachverfahren pages in a real browser', () => {
     expect(res.status).toBe(200);
     xssId = ((await res.json()) as { deviceId: string }).deviceId;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'de-DE' });
     page.on('dialog', (d) => {
       dialogs.push(d.message());

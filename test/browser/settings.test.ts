@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Demo, startDemo } from '@lagebild/demo';
 import { ENROLL_PATH, PROTOCOL_VERSION } from '@lagebild/shared';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.js';
+import { assertChromium, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/process.js';
 import { signInThroughPage } from '../helpers/sign-in.js';
 
-const CHROMIUM = process.env.LAGEBILD_CHROMIUM ?? '/usr/bin/chromium';
 const screenshots = join(repoRoot, 'docs', 'screenshots');
 
 describe('the Einstellungen page in a real browser', () => {
@@ -38,15 +38,10 @@ describe('the Einstellungen page in a real browser', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-    }
+    assertChromium();
     dataDir = mkdtempSync(join(tmpdir(), 'lagebild-settings-'));
     demo = await startDemo({ port: 0, devices: 5, dataDir, speed: 3, agent: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'de-DE' });
     page = await context.newPage();
     page.on('dialog', (d) => {

@@ -1,6 +1,6 @@
 import { LANGS, type Lang, translate } from '../i18n.js';
 
-/** DE / EN buttons for pages outside the app's header (the login page). */
+/** DE / EN buttons: in the app's header and on the login page. */
 export function LangSwitch({ lang, onChange }: { lang: Lang; onChange: (lang: Lang) => void }) {
   return (
     <fieldset class="lang">

@@ -1,6 +1,6 @@
-import type { DeviceVpnState } from '@lagebild/shared';
-import { onlineLabel, securityKeyLabel, vpnStateLabel } from '../format.js';
-import type { Lang } from '../i18n.js';
+import type { DeviceVpnState, ProbeErrorClass } from '@lagebild/shared';
+import { onlineLabel, probeErrorLabel, securityKeyLabel, vpnStateLabel } from '../format.js';
+import { type Lang, translate } from '../i18n.js';
 
 // Each badge pairs its colour with a text label and a shape, so colour is never the only signal.
 
@@ -46,6 +46,31 @@ export function KeyBadge({ present, lang }: { present: boolean | null; lang: Lan
         {present === null ? '?' : present ? '✓' : '✗'}
       </span>
       {securityKeyLabel(present, lang)}
+    </span>
+  );
+}
+
+/** OK / Fehler with the reason in words, and the HTTP status when there is one. */
+export function ProbeOutcome({
+  ok,
+  errorClass,
+  status,
+  lang,
+}: {
+  ok: boolean;
+  errorClass: ProbeErrorClass | null;
+  status?: number | null;
+  lang: Lang;
+}) {
+  return (
+    <span class={`badge ${ok ? 'good' : 'bad'}`}>
+      <span class="badge-icon" aria-hidden="true">
+        {ok ? '✓' : '✗'}
+      </span>
+      {ok
+        ? translate(lang, 'probe.ok')
+        : translate(lang, 'probe.failed', { reason: probeErrorLabel(errorClass, lang) })}
+      {status !== undefined && status !== null && <span class="sub"> ({status})</span>}
     </span>
   );
 }

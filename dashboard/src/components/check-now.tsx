@@ -4,11 +4,11 @@ import { ApiError, requestCheck } from '../api.js';
 import { canOpenDevices, useRole } from '../auth/index.js';
 import { type CheckPhase, type CheckRun, checkPhase, isActive, latestRun } from '../checks.js';
 import { formatRemaining, formatSignal } from '../device-format.js';
-import { formatClock, formatMs, formatPct, formatTime, linkLabel, probeErrorLabel } from '../format.js';
+import { formatClock, formatMs, formatPct, formatTime, linkLabel } from '../format.js';
 import { useLang, useNow, useStoreState } from '../hooks.js';
 import type { Lang, MessageKey, Translate } from '../i18n.js';
 import type { Store } from '../store.js';
-import { KeyBadge, VpnBadge } from './badges.js';
+import { KeyBadge, ProbeOutcome, VpnBadge } from './badges.js';
 
 /** How long a check asked for an offline device waits for it: about as long as a ServiceDesk call. */
 export const QUEUE_TTL_SEC = 15 * 60;
@@ -96,13 +96,7 @@ function ProbeResults({ probes, lang, t }: { probes: Probe[]; lang: Lang; t: Tra
             <tr key={`${p.probeId}-${i}`} data-testid="check-probe-row">
               <th scope="row">{p.app}</th>
               <td>
-                <span class={`badge ${p.ok ? 'good' : 'bad'}`}>
-                  <span class="badge-icon" aria-hidden="true">
-                    {p.ok ? '✓' : '✗'}
-                  </span>
-                  {p.ok ? t('probe.ok') : t('probe.failed', { reason: probeErrorLabel(p.errorClass, lang) })}
-                  {p.status !== undefined && <span class="sub"> ({p.status})</span>}
-                </span>
+                <ProbeOutcome ok={p.ok} errorClass={p.errorClass} status={p.status} lang={lang} />
               </td>
               <td class="num">{ms(p.phases.dnsMs)}</td>
               <td class="num">{ms(p.phases.connectMs)}</td>

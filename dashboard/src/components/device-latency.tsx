@@ -1,15 +1,15 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import { fetchStats } from '../api.js';
 import { type CompareColumns, compareColumns } from '../device-format.js';
-import { formatClock, formatCount, formatDateTime, formatDay, formatMs, TIME_ZONE } from '../format.js';
+import { formatDateTime, formatMs } from '../format.js';
 import { useLang } from '../hooks.js';
 import type { Lang, Translate } from '../i18n.js';
 import { seriesStyle } from '../palette.js';
 import { RANGE_SPEC } from '../stats.js';
 import { Choice } from './choice.js';
 import { failureReason, useLoad } from './use-load.js';
+import { latencyOverTime, latencySeries, spansDays, useUplot } from './use-uplot.js';
 
 const HEIGHT = 200;
 const DEVICE_RANGES = ['1h', '24h', '7d'] as const;
@@ -34,78 +34,33 @@ function chartOptions(
   t: Translate,
   latest: () => CompareColumns,
 ): uPlot.Options {
-  const tick = (sec: number) =>
-    spanMs > 86_400_000 ? formatDay(sec * 1000, lang) : formatClock(sec * 1000, lang);
-  const line = (label: string, style: { color: string; dash: number[] }): uPlot.Series => ({
-    label,
-    stroke: style.color,
-    dash: style.dash,
-    width: 2,
-    spanGaps: false,
-    points: { show: true, size: 4, fill: style.color },
-    value: (_u, v) => formatMs(v, lang),
-  });
-  return {
+  return latencyOverTime({
     width,
     height: HEIGHT,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
-    cursor: { drag: { x: false, y: false } },
-    hooks: { setCursor: [(u) => showLatest(u, latest())] },
-    scales: {
-      x: { time: true },
-      y: { range: (_u, _min, max) => [0, max !== null && max > 0 ? max * 1.1 : 100] },
-    },
-    axes: [
-      { values: (_u, splits) => splits.map(tick) },
-      { label: 'ms', size: 60, values: (_u, splits) => splits.map((v) => formatCount(v, lang)) },
-    ],
+    spanMs,
+    lang,
+    t,
+    onCursor: (u) => showLatest(u, latest()),
     series: [
-      {
-        label: t('apps.time'),
-        value: (_u, v) => (v === null ? t('common.none') : formatDateTime(v * 1000, lang)),
-      },
-      line(t('device.thisDevice'), DEVICE_STYLE),
-      line(t('device.fleetMedian'), FLEET_STYLE),
+      latencySeries(t('device.thisDevice'), DEVICE_STYLE, 4, lang),
+      latencySeries(t('device.fleetMedian'), FLEET_STYLE, 4, lang),
     ],
-  };
+  });
 }
 
 /** One Fachverfahren: this device's median and the fleet's median on one uPlot chart. */
 function CompareChart({ columns }: { columns: CompareColumns }) {
   const [lang, t] = useLang();
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const latest = useRef(columns);
-  latest.current = columns;
   const span = columns.xs.length > 1 ? (columns.xs.at(-1)! - columns.xs[0]!) * 1000 : 0;
-  const spanKey = span > 86_400_000;
-  const data = (c: CompareColumns) => [c.xs, c.device, c.fleet] as uPlot.AlignedData;
-
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const u = new uPlot(
-      chartOptions(el.clientWidth || 400, span, lang, t, () => latest.current),
-      data(latest.current),
-      el,
-    );
-    showLatest(u, latest.current);
-    plot.current = u;
-    const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: HEIGHT }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-  }, [lang, spanKey]);
-
-  useEffect(() => {
-    const u = plot.current;
-    if (!u) return;
-    u.setData(data(columns));
-    showLatest(u, columns);
-  }, [columns]);
+  const host = useUplot({
+    data: columns,
+    rebuildOn: [lang, spansDays(span)],
+    height: HEIGHT,
+    fallbackWidth: 400,
+    options: (width, latest) => chartOptions(width, span, lang, t, latest),
+    aligned: (c) => [c.xs, c.device, c.fleet] as uPlot.AlignedData,
+    showLatest,
+  });
 
   const points = columns.device.filter((v) => v !== null).length;
   return (

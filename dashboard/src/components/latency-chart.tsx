@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import { formatClock, formatCount, formatMs, TIME_ZONE } from '../format.js';
+import { formatClock, formatCount, TIME_ZONE } from '../format.js';
 import { useLang } from '../hooks.js';
 import type { Lang, Translate } from '../i18n.js';
 import { bucketStart, type ChartData, chartData, type LatencyState, latestIndexes } from '../latency.js';
 import { seriesStyle } from '../palette.js';
+import { latencySeries, useUplot } from './use-uplot.js';
 
 const HEIGHT = 280;
 
@@ -37,19 +37,8 @@ function chartOptions(current: () => ChartData, width: number, lang: Lang, t: Tr
         label: t('chart.time'),
         value: (_u, v) => (v === null ? t('common.none') : formatClock(v * 1000, lang)),
       },
-      ...apps.map((app, i): uPlot.Series => {
-        const style = seriesStyle(i);
-        return {
-          label: app,
-          stroke: style.color,
-          dash: style.dash,
-          width: 2,
-          spanGaps: false,
-          // one dot per minute: a fresh fleet has a single bucket, which a line alone would not show
-          points: { show: true, size: 6, fill: style.color },
-          value: (_u, v) => formatMs(v, lang),
-        };
-      }),
+      // one dot per minute: a fresh fleet has a single bucket, which a line alone would not show
+      ...apps.map((app, i) => latencySeries(app, seriesStyle(i), 6, lang)),
     ],
   };
 }
@@ -74,41 +63,20 @@ export function LatencyChart({
   loadFailed: boolean;
 }) {
   const [lang, t] = useLang();
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const minute = bucketStart(now, latency.bucketMs);
   // recomputed when data arrives or the window slides to the next bucket (`minute` stands in for `now`)
   const data = useMemo(() => chartData(latency, now), [latency, minute]);
   const appsKey = data.apps.join('\n');
-  const latest = useRef(data);
-  latest.current = data;
-
   // build the chart when the set of applications or the language changes
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const u = new uPlot(
-      chartOptions(() => latest.current, el.clientWidth || 600, lang, t),
-      toAligned(data),
-      el,
-    );
-    showLatest(u, data);
-    plot.current = u;
-    const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: HEIGHT }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-  }, [appsKey, lang]);
-
-  useEffect(() => {
-    const u = plot.current;
-    if (!u) return;
-    u.setData(toAligned(data));
-    showLatest(u, data);
-  }, [data]);
+  const host = useUplot({
+    data,
+    rebuildOn: [appsKey, lang],
+    height: HEIGHT,
+    fallbackWidth: 600,
+    options: (width, latest) => chartOptions(latest, width, lang, t),
+    aligned: toAligned,
+    showLatest,
+  });
 
   const points = data.ys.reduce((n, ys) => n + ys.filter((y) => y !== null).length, 0);
   return (

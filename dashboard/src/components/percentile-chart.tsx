@@ -1,11 +1,9 @@
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import { formatClock, formatCount, formatDateTime, formatDay, formatMs, TIME_ZONE } from '../format.js';
+import type uPlot from 'uplot';
 import { useLang } from '../hooks.js';
 import type { Lang, Translate } from '../i18n.js';
 import { seriesStyle } from '../palette.js';
 import type { PercentileColumns } from '../stats.js';
+import { latencyOverTime, latencySeries, spansDays, useUplot } from './use-uplot.js';
 
 const HEIGHT = 260;
 const SERIES = ['p50', 'p95', 'p99'] as const;
@@ -25,42 +23,15 @@ function options(
   t: Translate,
   latest: () => PercentileColumns,
 ): uPlot.Options {
-  // beyond a day the axis needs the date; within it the time of day is enough
-  const tick = (sec: number) =>
-    spanMs > 86_400_000 ? formatDay(sec * 1000, lang) : formatClock(sec * 1000, lang);
-  return {
+  return latencyOverTime({
     width,
     height: HEIGHT,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
-    cursor: { drag: { x: false, y: false } },
-    hooks: { setCursor: [(u) => showLatest(u, latest())] },
-    scales: {
-      x: { time: true },
-      y: { range: (_u, _min, max) => [0, max !== null && max > 0 ? max * 1.1 : 100] },
-    },
-    axes: [
-      { values: (_u, splits) => splits.map(tick) },
-      { label: 'ms', size: 60, values: (_u, splits) => splits.map((v) => formatCount(v, lang)) },
-    ],
-    series: [
-      {
-        label: t('apps.time'),
-        value: (_u, v) => (v === null ? t('common.none') : formatDateTime(v * 1000, lang)),
-      },
-      ...SERIES.map((name, i): uPlot.Series => {
-        const style = seriesStyle(i);
-        return {
-          label: t(`apps.${name}`),
-          stroke: style.color,
-          dash: style.dash,
-          width: 2,
-          spanGaps: false,
-          points: { show: true, size: 5, fill: style.color },
-          value: (_u, v) => formatMs(v, lang),
-        };
-      }),
-    ],
-  };
+    spanMs,
+    lang,
+    t,
+    onCursor: (u) => showLatest(u, latest()),
+    series: SERIES.map((name, i) => latencySeries(t(`apps.${name}`), seriesStyle(i), 5, lang)),
+  });
 }
 
 function aligned(c: PercentileColumns): uPlot.AlignedData {
@@ -70,38 +41,16 @@ function aligned(c: PercentileColumns): uPlot.AlignedData {
 /** p50 / p95 / p99 of one Fachverfahren over time, drawn with uPlot like the overview's chart. */
 export function PercentileChart({ columns }: { columns: PercentileColumns }) {
   const [lang, t] = useLang();
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const latest = useRef(columns);
-  latest.current = columns;
   const span = columns.xs.length > 1 ? (columns.xs.at(-1)! - columns.xs[0]!) * 1000 : 0;
-  const spanKey = span > 86_400_000;
-
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const u = new uPlot(
-      options(el.clientWidth || 600, span, lang, t, () => latest.current),
-      aligned(latest.current),
-      el,
-    );
-    showLatest(u, latest.current);
-    plot.current = u;
-    const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: HEIGHT }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-  }, [lang, spanKey]);
-
-  useEffect(() => {
-    const u = plot.current;
-    if (!u) return;
-    u.setData(aligned(columns));
-    showLatest(u, columns);
-  }, [columns]);
+  const host = useUplot({
+    data: columns,
+    rebuildOn: [lang, spansDays(span)],
+    height: HEIGHT,
+    fallbackWidth: 600,
+    options: (width, latest) => options(width, span, lang, t, latest),
+    aligned,
+    showLatest,
+  });
 
   const points = columns.p95.filter((v) => v !== null).length;
   return (

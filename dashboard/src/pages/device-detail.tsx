@@ -2,12 +2,13 @@ import type { DeviceDetail, DeviceSummary, LatestProbe } from '@lagebild/shared'
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, fetchDevice } from '../api.js';
+import { ProbeOutcome } from '../components/badges.js';
 import { CheckNow } from '../components/check-now.js';
 import { DeviceCards } from '../components/device-cards.js';
 import { DeviceFindings } from '../components/device-findings.js';
 import { DeviceLatency } from '../components/device-latency.js';
 import { DeviceTimeline } from '../components/device-timeline.js';
-import { formatDateTime, formatMs, probeErrorLabel } from '../format.js';
+import { formatDateTime, formatMs } from '../format.js';
 import { useLang, useNow } from '../hooks.js';
 import type { Lang, Translate } from '../i18n.js';
 import { Link } from '../router.js';
@@ -49,19 +50,13 @@ function useDeviceDetail(id: string, live: DeviceSummary | undefined): Load {
   return load;
 }
 
-function ProbeRow({ probe: p, lang, t }: { probe: LatestProbe; lang: Lang; t: Translate }) {
+function ProbeRow({ probe: p, lang }: { probe: LatestProbe; lang: Lang }) {
   const ms = (v: number | undefined) => formatMs(v, lang);
   return (
     <tr data-testid="probe-row">
       <th scope="row">{p.app}</th>
       <td>
-        <span class={`badge ${p.ok ? 'good' : 'bad'}`}>
-          <span class="badge-icon" aria-hidden="true">
-            {p.ok ? '✓' : '✗'}
-          </span>
-          {p.ok ? t('probe.ok') : t('probe.failed', { reason: probeErrorLabel(p.errorClass, lang) })}
-          {p.status !== null && <span class="sub"> ({p.status})</span>}
-        </span>
+        <ProbeOutcome ok={p.ok} errorClass={p.errorClass} status={p.status} lang={lang} />
       </td>
       <td class="num">{ms(p.phases.dnsMs)}</td>
       <td class="num">{ms(p.phases.connectMs)}</td>
@@ -122,7 +117,7 @@ function DeviceView({
               </thead>
               <tbody>
                 {d.probes.map((p) => (
-                  <ProbeRow key={p.probeId} probe={p} lang={lang} t={t} />
+                  <ProbeRow key={p.probeId} probe={p} lang={lang} />
                 ))}
               </tbody>
             </table>
