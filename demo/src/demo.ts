@@ -92,7 +92,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       // a big fleet is let in at the server's admission rate: the demo goes on with whoever is in
       waitForAll: false,
       onProgress: (connected, total) => {
-        if (connected < total && Date.now() - lastProgress < 5000) return;
+        // the line after the start says how many are in
+        if (connected === total || Date.now() - lastProgress < 5000) return;
         lastProgress = Date.now();
         log(
           `Simulated fleet: ${connected.toLocaleString('en')} of ${total.toLocaleString('en')} notebooks connected`,
